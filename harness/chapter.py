@@ -1,0 +1,291 @@
+"""The chapter model: `chapter.yaml` loaded into dataclasses and validated.
+
+Every error names the file, the item and what was expected, e.g.
+`chapter.yaml: read_order[3] 'theory-03': page pages/theory/03-x.md does not exist`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.paths import CHAPTER_FILE, REPO_ROOT
+
+ITEM_KINDS = ("theory", "lab")
+
+
+class ManifestError(ValueError):
+    """A chapter or quiz file is malformed; the message says where and what."""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    kind: str
+    title: str
+    path: Path  # absolute path of the page
+    after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Lab:
+    id: str
+    package: str
+    entry: str
+    time_limit_s: int
+    tasks: tuple[Task, ...]
+
+    @property
+    def package_dir(self) -> Path:
+        return REPO_ROOT.joinpath(*self.package.split("."))
+
+    @property
+    def reference_path(self) -> Path:
+        return self.package_dir / f"{self.entry}.py"
+
+    @property
+    def starter_dir(self) -> Path:
+        return self.package_dir / "starter"
+
+    @property
+    def checks_dir(self) -> Path:
+        return self.package_dir / "checks"
+
+    @property
+    def number(self) -> str:
+        return self.id.split("-", 1)[1]
+
+    def task(self, task_id: str) -> Task:
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        known = ", ".join(t.id for t in self.tasks)
+        raise ManifestError(f"unknown task '{task_id}' for {self.id}; known: {known}")
+
+
+@dataclass(frozen=True)
+class Reflection:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    title: str
+    slug: str
+    prerequisites: tuple[str, ...]
+    items: tuple[Item, ...]
+    labs: tuple[Lab, ...]
+    quiz_id: str
+    quiz_bank: Path
+    pass_mark: float
+    dod_labs: tuple[str, ...]
+    reflections_file: str
+    reflections: tuple[Reflection, ...]
+    source: Path
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        known = ", ".join(i.id for i in self.items)
+        raise ManifestError(f"unknown page '{item_id}'; known: {known}")
+
+    def lab(self, lab_id: str) -> Lab:
+        for lab in self.labs:
+            if lab.id == lab_id:
+                return lab
+        known = ", ".join(lab.id for lab in self.labs)
+        raise ManifestError(f"unknown lab '{lab_id}'; known: {known}")
+
+
+# --- validation helpers -----------------------------------------------------------------
+
+_TOP_KEYS = {"id", "title", "slug", "prerequisites", "read_order", "labs", "quiz",
+             "definition_of_done"}
+_ITEM_KEYS = {"id", "kind", "title", "path", "after"}
+_LAB_KEYS = {"id", "package", "entry", "time_limit_s", "tasks"}
+_QUIZ_KEYS = {"id", "bank", "pass_mark"}
+_DOD_KEYS = {"labs", "reflections", "quiz_min_score"}
+
+
+class _Reader:
+    """Pulls typed values out of parsed YAML, raising errors that name file and place."""
+
+    def __init__(self, source: Path):
+        self.source = source
+
+    def fail(self, where: str, problem: str) -> ManifestError:
+        return ManifestError(f"{self.source.name}: {where}: {problem}")
+
+    def mapping(self, value: Any, where: str, keys: set[str], required: set[str]) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"expected a mapping, got {type(value).__name__}")
+        unknown = sorted(set(map(str, value)) - keys)
+        if unknown:
+            raise self.fail(where, f"unknown key '{unknown[0]}'; expected one of {sorted(keys)}")
+        missing = sorted(required - set(value))
+        if missing:
+            raise self.fail(where, f"missing key '{missing[0]}'")
+        return value
+
+    def string(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, f"expected a non-empty string, got {value!r}")
+        return value
+
+    def strings(self, value: Any, where: str) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(where, f"expected a list, got {type(value).__name__}")
+        return tuple(self.string(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+    def items(self, value: Any, where: str) -> list:
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, "expected a non-empty list")
+        return value
+
+
+def load_chapter(path: Path | str = CHAPTER_FILE) -> Chapter:
+    """Load and validate a chapter manifest; raise ManifestError naming what is wrong."""
+    path = Path(path)
+    r = _Reader(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: chapter manifest not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise ManifestError(f"{path.name}: not valid YAML{at}: {exc}") from None
+    top = r.mapping(raw, "top level", _TOP_KEYS, _TOP_KEYS - {"prerequisites"})
+
+    items = _load_items(r, path.parent, top["read_order"])
+    ids = [item.id for item in items]
+    labs = _load_labs(r, top["labs"], ids)
+
+    quiz = r.mapping(top["quiz"], "quiz", _QUIZ_KEYS, _QUIZ_KEYS)
+    pass_mark = quiz["pass_mark"]
+    if not isinstance(pass_mark, (int, float)) or not 0 < pass_mark <= 1:
+        raise r.fail("quiz.pass_mark", f"expected a number in (0, 1], got {pass_mark!r}")
+
+    dod = r.mapping(top["definition_of_done"], "definition_of_done", _DOD_KEYS, _DOD_KEYS)
+    dod_labs = r.strings(dod["labs"], "definition_of_done.labs")
+    lab_ids = {lab.id for lab in labs}
+    for lab_id in dod_labs:
+        if lab_id not in lab_ids:
+            raise r.fail("definition_of_done.labs", f"unknown lab '{lab_id}'")
+    refl = r.mapping(dod["reflections"], "definition_of_done.reflections",
+                     {"file", "prompts"}, {"file", "prompts"})
+    prompts = []
+    for i, p in enumerate(r.items(refl["prompts"], "reflections.prompts")):
+        p = r.mapping(p, f"reflections.prompts[{i}]", {"id", "text"}, {"id", "text"})
+        prompts.append(Reflection(r.string(p["id"], f"reflections.prompts[{i}].id"),
+                                  r.string(p["text"], f"reflections.prompts[{i}].text")))
+
+    return Chapter(
+        id=r.string(top["id"], "id"),
+        title=r.string(top["title"], "title"),
+        slug=r.string(top["slug"], "slug"),
+        prerequisites=tuple(str(p) for p in (top.get("prerequisites") or [])),
+        items=tuple(items),
+        labs=tuple(labs),
+        quiz_id=r.string(quiz["id"], "quiz.id"),
+        quiz_bank=(path.parents[2] / r.string(quiz["bank"], "quiz.bank")).resolve(),
+        pass_mark=float(pass_mark),
+        dod_labs=dod_labs,
+        reflections_file=r.string(refl["file"], "reflections.file"),
+        reflections=tuple(prompts),
+        source=path,
+    )
+
+
+def _load_items(r: _Reader, base: Path, raw_items: Any) -> list[Item]:
+    items: list[Item] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(r.items(raw_items, "read_order")):
+        where = f"read_order[{i}]"
+        raw = r.mapping(raw, where, _ITEM_KEYS, _ITEM_KEYS - {"after"})
+        item_id = r.string(raw["id"], f"{where}.id")
+        where = f"read_order[{i}] '{item_id}'"
+        if item_id in seen:
+            raise r.fail(where, "duplicate id")
+        seen.add(item_id)
+        kind = raw["kind"]
+        if kind not in ITEM_KINDS:
+            raise r.fail(where, f"kind must be one of {ITEM_KINDS}, got {kind!r}")
+        page = (base / r.string(raw["path"], f"{where}.path")).resolve()
+        if not page.is_file():
+            raise r.fail(where, f"page {raw['path']} does not exist")
+        items.append(Item(item_id, kind, r.string(raw["title"], f"{where}.title"), page,
+                          r.strings(raw.get("after"), f"{where}.after")))
+    ids = {item.id for item in items}
+    for item in items:
+        for dep in item.after:
+            if dep not in ids:
+                raise r.fail(f"read_order '{item.id}'", f"'after' names unknown item '{dep}'")
+    cycle = _find_cycle({item.id: item.after for item in items})
+    if cycle:
+        raise r.fail(f"read_order '{cycle[0]}'", "unlock cycle: " + " -> ".join(cycle))
+    return items
+
+
+def _load_labs(r: _Reader, raw_labs: Any, item_ids: list[str]) -> list[Lab]:
+    labs = []
+    for i, raw in enumerate(r.items(raw_labs, "labs")):
+        raw = r.mapping(raw, f"labs[{i}]", _LAB_KEYS, _LAB_KEYS)
+        lab_id = r.string(raw["id"], f"labs[{i}].id")
+        where = f"labs[{i}] '{lab_id}'"
+        if lab_id not in item_ids:
+            raise r.fail(where, "has no read_order item with the same id")
+        limit = raw["time_limit_s"]
+        if not isinstance(limit, int) or limit <= 0:
+            raise r.fail(f"{where}.time_limit_s", f"expected a positive integer, got {limit!r}")
+        tasks = []
+        for j, t in enumerate(r.items(raw["tasks"], f"{where}.tasks")):
+            t = r.mapping(t, f"{where}.tasks[{j}]", {"id", "title"}, {"id", "title"})
+            task_id = r.string(t["id"], f"{where}.tasks[{j}].id")
+            if not task_id.isidentifier():
+                raise r.fail(f"{where}.tasks[{j}]", f"task id must be an identifier, got {task_id!r}")
+            tasks.append(Task(task_id, r.string(t["title"], f"{where}.tasks[{j}].title")))
+        labs.append(Lab(lab_id, r.string(raw["package"], f"{where}.package"),
+                        r.string(raw["entry"], f"{where}.entry"), limit, tuple(tasks)))
+    return labs
+
+
+def _find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str] | None:
+    """Return one cycle in the unlock graph as a list of ids, or None."""
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = finished
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for dep in graph.get(node, ()):
+            if state.get(dep) == 1:
+                return stack[stack.index(dep):] + [dep]
+            if dep not in state:
+                found = visit(dep)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in graph:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None

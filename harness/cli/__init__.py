@@ -1,0 +1,47 @@
+"""The `harness` command line: a thin client over the store, chapter, checks and quiz.
+
+Each command group lives in its own module and registers itself on `main`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import click
+
+from harness.cli.common import USER_ERRORS, Context, user_error
+from harness.paths import default_db_path
+
+
+class _Group(click.Group):
+    """Turns the errors a user can cause into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except USER_ERRORS as exc:
+            raise user_error(exc) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="HARNESS_DB",
+              help="Progress database (default learners/progress.db; env HARNESS_DB).")
+@click.version_option(package_name="x2-harness")
+@click.pass_context
+def main(ctx: click.Context, db: Path | None) -> None:
+    """Chapter X2 — Multi-modal Models: read, build, check, quiz and reflect, offline."""
+    ctx.obj = Context(db or default_db_path())
+
+
+COMMAND_MODULES = ("learner", "pages", "data", "check", "run", "quiz", "mentor", "records",
+                   "doctor", "tui")
+
+for _name in COMMAND_MODULES:
+    try:
+        importlib.import_module(f"harness.cli.{_name}")
+    except ModuleNotFoundError as _exc:  # a command module not written yet
+        if _exc.name != f"harness.cli.{_name}":
+            raise

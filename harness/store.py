@@ -1,0 +1,475 @@
+"""The progress store: SQLite through sqlite-utils.
+
+One file (default `learners/progress.db`) holds learners, page events, check runs with
+per-test results, quiz attempts with per-answer rows, reflections (every save a version),
+lab runs, mentor feedback and an append-only event log whose rows form a hash chain per
+learner (so an exported record can be verified on a mentor's machine).
+
+Writes go through `_transaction()` (BEGIN IMMEDIATE), so the TUI and a CLI command can
+write at once: WAL mode lets readers go on, and the busy timeout makes a second writer wait
+instead of failing. The schema has an explicit version (`PRAGMA user_version`) and forward
+migrations; a file is backed up before it is migrated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from harness.learners import validate_name
+
+GENESIS = "0" * 64
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used; the message names the file and the recovery step."""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def event_hash(prev: str, learner: str, at: str, kind: str, payload: str) -> str:
+    """The chain link: sha256 over the previous hash and the event's canonical fields."""
+    blob = json.dumps([prev, learner, at, kind, payload], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+_V1 = """
+CREATE TABLE learners (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+CREATE TABLE page_events (
+    id INTEGER PRIMARY KEY, learner TEXT NOT NULL REFERENCES learners(name),
+    item_id TEXT NOT NULL, event TEXT NOT NULL CHECK (event IN ('opened', 'completed')),
+    at TEXT NOT NULL);
+CREATE TABLE check_runs (
+    id INTEGER PRIMARY KEY, learner TEXT REFERENCES learners(name), lab_id TEXT NOT NULL,
+    impl TEXT NOT NULL, task TEXT, status TEXT NOT NULL, passed INTEGER NOT NULL,
+    failed INTEGER NOT NULL, message TEXT, output_tail TEXT, started_at TEXT NOT NULL,
+    duration_s REAL NOT NULL);
+CREATE TABLE check_results (
+    id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES check_runs(id),
+    name TEXT NOT NULL, task TEXT, status TEXT NOT NULL, message TEXT, duration_s REAL);
+CREATE TABLE quiz_attempts (
+    id INTEGER PRIMARY KEY, learner TEXT NOT NULL REFERENCES learners(name),
+    quiz_id TEXT NOT NULL, seed INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+    status TEXT NOT NULL CHECK (status IN ('in_progress', 'finished', 'abandoned')),
+    n_questions INTEGER NOT NULL, score REAL, passed INTEGER);
+CREATE TABLE quiz_answers (
+    id INTEGER PRIMARY KEY, attempt_id INTEGER NOT NULL REFERENCES quiz_attempts(id),
+    question_id TEXT NOT NULL, position INTEGER NOT NULL, answer TEXT NOT NULL,
+    correct INTEGER NOT NULL, answered_at TEXT NOT NULL);
+CREATE TABLE reflections (
+    id INTEGER PRIMARY KEY, learner TEXT NOT NULL REFERENCES learners(name),
+    prompt_id TEXT NOT NULL, version INTEGER NOT NULL, text TEXT NOT NULL,
+    saved_at TEXT NOT NULL, UNIQUE (learner, prompt_id, version));
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY, learner TEXT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+    payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL UNIQUE);
+CREATE INDEX events_learner ON events(learner, id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+"""
+
+_V2 = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY, learner TEXT REFERENCES learners(name), lab_id TEXT NOT NULL,
+    impl TEXT NOT NULL, run_dir TEXT NOT NULL, seed INTEGER NOT NULL, status TEXT NOT NULL,
+    metrics TEXT, started_at TEXT NOT NULL, duration_s REAL);
+CREATE TABLE feedback (
+    id INTEGER PRIMARY KEY, learner TEXT NOT NULL REFERENCES learners(name),
+    mentor TEXT NOT NULL, target TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX check_runs_learner ON check_runs(learner, lab_id, id);
+CREATE INDEX quiz_attempts_learner ON quiz_attempts(learner, id);
+"""
+
+# MIGRATIONS[i] takes a database from version i to i + 1.
+MIGRATIONS: list[str] = [_V1, _V2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    task: str | None
+    status: str  # pass | fail | error
+    message: str = ""
+    duration_s: float = 0.0
+
+
+class Store:
+    """All reads and writes of learner records. Knows nothing of the screen."""
+
+    def __init__(self, path: Path | str = ":memory:", *, migrate_to: int = SCHEMA_VERSION):
+        self.path = str(path)
+        self._lock = threading.RLock()
+        memory = self.path == ":memory:"
+        if not memory:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not memory:
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this harness knows "
+                f"({SCHEMA_VERSION}); upgrade the harness (git pull && make run)")
+        if version < migrate_to:
+            self._migrate(version, migrate_to)
+
+    @classmethod
+    def memory(cls) -> Store:
+        return cls(":memory:")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _unusable(self, exc: Exception) -> StoreError:
+        return StoreError(
+            f"{self.path}: the progress database cannot be read ({exc}). Recovery: move it "
+            f"aside (mv {self.path} {self.path}.broken), then restore a backup "
+            f"({self.path}.bak-*) or run `harness doctor` and start a fresh one.")
+
+    # --- migrations -----------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self, current: int, target: int) -> None:
+        if current > 0 and self.path != ":memory:":
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+            backup = f"{self.path}.bak-v{current}-{stamp}"
+            self.conn.execute(f"VACUUM INTO '{backup}'")
+        for version in range(current, target):
+            with self._transaction():
+                # executescript would commit our transaction; run statements one by one.
+                for statement in MIGRATIONS[version].split(";\n"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {version + 1}")
+
+    # --- transactions and the event log ---------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise self._unusable(exc) from None
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def _log(self, learner: str, kind: str, payload: dict[str, Any], at: str | None = None) -> str:
+        """Append one event to the learner's hash chain (call inside a transaction)."""
+        at = at or now()
+        body = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+        row = self.conn.execute(
+            "SELECT hash FROM events WHERE learner = ? ORDER BY id DESC LIMIT 1", (learner,)
+        ).fetchone()
+        prev = row[0] if row else GENESIS
+        digest = event_hash(prev, learner, at, kind, body)
+        self.conn.execute(
+            "INSERT INTO events (learner, at, kind, payload, prev_hash, hash) VALUES (?,?,?,?,?,?)",
+            (learner, at, kind, body, prev, digest))
+        return digest
+
+    def log_event(self, learner: str, kind: str, payload: dict[str, Any]) -> None:
+        with self._transaction():
+            self._require_learner(learner)
+            self._log(learner, kind, payload)
+
+    def events(self, learner: str | None = None, limit: int | None = None) -> list[dict]:
+        sql = "SELECT * FROM events"
+        args: list[Any] = []
+        if learner:
+            sql += " WHERE learner = ?"
+            args.append(learner)
+        sql += " ORDER BY id"
+        if limit:
+            sql = f"SELECT * FROM ({sql.replace('ORDER BY id', 'ORDER BY id DESC')} LIMIT ?) ORDER BY id"
+            args.append(limit)
+        return list(self.db.query(sql, args))
+
+    # --- learners -------------------------------------------------------------------------
+
+    def add_learner(self, name: str) -> bool:
+        """Create a learner; return False if the name was already there."""
+        validate_name(name)
+        with self._transaction():
+            if self._has_learner(name):
+                return False
+            at = now()
+            self.conn.execute("INSERT INTO learners (name, created_at) VALUES (?, ?)", (name, at))
+            self._log(name, "learner.added", {"name": name}, at)
+            return True
+
+    def learners(self) -> list[str]:
+        return [r["name"] for r in self.db.query("SELECT name FROM learners ORDER BY name")]
+
+    def _has_learner(self, name: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM learners WHERE name = ?", (name,)).fetchone() is not None
+
+    def _require_learner(self, name: str) -> None:
+        validate_name(name)
+        if not self._has_learner(name):
+            known = ", ".join(self.learners()) or "none yet"
+            raise KeyError(f"unknown learner '{name}'; known: {known} "
+                           f"(add one with `harness learner add {name}`)")
+
+    # --- pages ----------------------------------------------------------------------------
+
+    def record_page(self, learner: str, item_id: str, event: str) -> None:
+        if event not in ("opened", "completed"):
+            raise ValueError(f"page event must be 'opened' or 'completed', got {event!r}")
+        with self._transaction():
+            self._require_learner(learner)
+            at = now()
+            self.conn.execute(
+                "INSERT INTO page_events (learner, item_id, event, at) VALUES (?,?,?,?)",
+                (learner, item_id, event, at))
+            self._log(learner, f"page.{event}", {"item": item_id}, at)
+
+    def completed_pages(self, learner: str) -> set[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT item_id FROM page_events WHERE learner = ? AND event = 'completed'",
+            (learner,))
+        return {r[0] for r in rows}
+
+    # --- checks ---------------------------------------------------------------------------
+
+    def record_check_run(self, *, learner: str | None, lab_id: str, impl: str, task: str | None,
+                         status: str, results: list[CheckResult], message: str = "",
+                         output_tail: str = "", started_at: str | None = None,
+                         duration_s: float = 0.0) -> int:
+        passed = sum(r.status == "pass" for r in results)
+        with self._transaction():
+            if learner:
+                self._require_learner(learner)
+            cur = self.conn.execute(
+                "INSERT INTO check_runs (learner, lab_id, impl, task, status, passed, failed, "
+                "message, output_tail, started_at, duration_s) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (learner, lab_id, impl, task, status, passed, len(results) - passed, message,
+                 output_tail, started_at or now(), duration_s))
+            run_id = cur.lastrowid
+            self.conn.executemany(
+                "INSERT INTO check_results (run_id, name, task, status, message, duration_s) "
+                "VALUES (?,?,?,?,?,?)",
+                [(run_id, r.name, r.task, r.status, r.message, r.duration_s) for r in results])
+            if learner:
+                self._log(learner, "check.run", {"lab": lab_id, "impl": impl, "task": task,
+                                                 "status": status, "passed": passed,
+                                                 "failed": len(results) - passed})
+            return run_id
+
+    def last_check_run(self, learner: str, lab_id: str, *, full_only: bool = True) -> dict | None:
+        sql = "SELECT * FROM check_runs WHERE learner = ? AND lab_id = ? AND impl = 'learner'"
+        if full_only:
+            sql += " AND task IS NULL"
+        rows = list(self.db.query(sql + " ORDER BY id DESC LIMIT 1", [learner, lab_id]))
+        return rows[0] if rows else None
+
+    def check_results(self, run_id: int) -> list[dict]:
+        return list(self.db.query(
+            "SELECT * FROM check_results WHERE run_id = ? ORDER BY id", [run_id]))
+
+    # --- quiz -----------------------------------------------------------------------------
+
+    def start_quiz_attempt(self, learner: str, quiz_id: str, seed: int, n_questions: int) -> int:
+        with self._transaction():
+            self._require_learner(learner)
+            at = now()
+            cur = self.conn.execute(
+                "INSERT INTO quiz_attempts (learner, quiz_id, seed, started_at, status, "
+                "n_questions) VALUES (?,?,?,?, 'in_progress', ?)",
+                (learner, quiz_id, seed, at, n_questions))
+            self._log(learner, "quiz.started", {"quiz": quiz_id, "attempt": cur.lastrowid,
+                                                "seed": seed}, at)
+            return cur.lastrowid
+
+    def record_quiz_answer(self, attempt_id: int, question_id: str, position: int,
+                           answer: str, correct: bool) -> None:
+        with self._transaction():
+            attempt = self._attempt(attempt_id)
+            if attempt["status"] != "in_progress":
+                raise ValueError(f"quiz attempt {attempt_id} is {attempt['status']}, not open")
+            self.conn.execute(
+                "INSERT INTO quiz_answers (attempt_id, question_id, position, answer, correct, "
+                "answered_at) VALUES (?,?,?,?,?,?)",
+                (attempt_id, question_id, position, answer, int(correct), now()))
+
+    def finish_quiz_attempt(self, attempt_id: int, score: float | None, passed: bool | None,
+                            status: str = "finished") -> None:
+        if status not in ("finished", "abandoned"):
+            raise ValueError(f"status must be 'finished' or 'abandoned', got {status!r}")
+        with self._transaction():
+            attempt = self._attempt(attempt_id)
+            self.conn.execute(
+                "UPDATE quiz_attempts SET status = ?, finished_at = ?, score = ?, passed = ? "
+                "WHERE id = ?",
+                (status, now(), score, None if passed is None else int(passed), attempt_id))
+            self._log(attempt["learner"], f"quiz.{status}",
+                      {"quiz": attempt["quiz_id"], "attempt": attempt_id, "score": score,
+                       "passed": passed})
+
+    def _attempt(self, attempt_id: int) -> dict:
+        rows = list(self.db.query("SELECT * FROM quiz_attempts WHERE id = ?", [attempt_id]))
+        if not rows:
+            raise KeyError(f"no quiz attempt {attempt_id}")
+        return rows[0]
+
+    def quiz_attempts(self, learner: str | None = None, quiz_id: str | None = None) -> list[dict]:
+        where, args = [], []
+        if learner:
+            where.append("learner = ?")
+            args.append(learner)
+        if quiz_id:
+            where.append("quiz_id = ?")
+            args.append(quiz_id)
+        sql = "SELECT * FROM quiz_attempts" + (" WHERE " + " AND ".join(where) if where else "")
+        return list(self.db.query(sql + " ORDER BY id", args))
+
+    def quiz_answers(self, attempt_id: int) -> list[dict]:
+        return list(self.db.query(
+            "SELECT * FROM quiz_answers WHERE attempt_id = ? ORDER BY position", [attempt_id]))
+
+    def best_quiz(self, learner: str, quiz_id: str) -> dict | None:
+        rows = list(self.db.query(
+            "SELECT * FROM quiz_attempts WHERE learner = ? AND quiz_id = ? AND "
+            "status = 'finished' ORDER BY score DESC, id LIMIT 1", [learner, quiz_id]))
+        return rows[0] if rows else None
+
+    # --- reflections ----------------------------------------------------------------------
+
+    def save_reflection(self, learner: str, prompt_id: str, text: str) -> int:
+        """Keep every save as a new version; saving the same text twice adds nothing."""
+        with self._transaction():
+            self._require_learner(learner)
+            last = self.conn.execute(
+                "SELECT version, text FROM reflections WHERE learner = ? AND prompt_id = ? "
+                "ORDER BY version DESC LIMIT 1", (learner, prompt_id)).fetchone()
+            if last and last[1] == text:
+                return last[0]
+            version = (last[0] if last else 0) + 1
+            at = now()
+            self.conn.execute(
+                "INSERT INTO reflections (learner, prompt_id, version, text, saved_at) "
+                "VALUES (?,?,?,?,?)", (learner, prompt_id, version, text, at))
+            self._log(learner, "reflection.saved",
+                      {"prompt": prompt_id, "version": version, "chars": len(text)}, at)
+            return version
+
+    def reflections(self, learner: str) -> dict[str, str]:
+        """The latest text for each prompt."""
+        rows = self.conn.execute(
+            "SELECT prompt_id, text FROM reflections r WHERE learner = ? AND version = "
+            "(SELECT MAX(version) FROM reflections WHERE learner = r.learner "
+            "AND prompt_id = r.prompt_id)", (learner,))
+        return {p: t for p, t in rows}
+
+    def reflection_versions(self, learner: str, prompt_id: str) -> list[dict]:
+        return list(self.db.query(
+            "SELECT * FROM reflections WHERE learner = ? AND prompt_id = ? ORDER BY version",
+            [learner, prompt_id]))
+
+    # --- runs -----------------------------------------------------------------------------
+
+    def record_run(self, *, learner: str | None, lab_id: str, impl: str, run_dir: str,
+                   seed: int, status: str, metrics: dict | None, started_at: str,
+                   duration_s: float) -> int:
+        with self._transaction():
+            if learner:
+                self._require_learner(learner)
+            cur = self.conn.execute(
+                "INSERT INTO runs (learner, lab_id, impl, run_dir, seed, status, metrics, "
+                "started_at, duration_s) VALUES (?,?,?,?,?,?,?,?,?)",
+                (learner, lab_id, impl, run_dir, seed, status, json.dumps(metrics or {}),
+                 started_at, duration_s))
+            if learner:
+                self._log(learner, "run.finished", {"lab": lab_id, "status": status,
+                                                    "run_dir": run_dir, "metrics": metrics})
+            return cur.lastrowid
+
+    def last_run(self, learner: str | None, lab_id: str) -> dict | None:
+        sql = "SELECT * FROM runs WHERE lab_id = ? AND "
+        sql += "learner = ?" if learner else "learner IS NULL"
+        args = [lab_id] + ([learner] if learner else [])
+        rows = list(self.db.query(sql + " ORDER BY id DESC LIMIT 1", args))
+        return rows[0] if rows else None
+
+    # --- mentor feedback ------------------------------------------------------------------
+
+    def add_feedback(self, learner: str, mentor: str, target: str, text: str) -> int:
+        if not text.strip():
+            raise ValueError("feedback text is empty")
+        with self._transaction():
+            self._require_learner(learner)
+            at = now()
+            cur = self.conn.execute(
+                "INSERT INTO feedback (learner, mentor, target, text, at) VALUES (?,?,?,?,?)",
+                (learner, mentor, target, text, at))
+            self._log(learner, "feedback.added", {"mentor": mentor, "target": target}, at)
+            return cur.lastrowid
+
+    def feedback(self, learner: str) -> list[dict]:
+        return list(self.db.query(
+            "SELECT * FROM feedback WHERE learner = ? ORDER BY id", [learner]))
+
+    # --- health ---------------------------------------------------------------------------
+
+    def integrity_check(self) -> list[str]:
+        """`PRAGMA integrity_check` rows; ['ok'] when the file is sound."""
+        with self._lock:
+            return [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
+
+
+def open_store(path: Path | str, retries: int = 0, on_retry: Callable[[], None] | None = None) -> Store:
+    """Open a store, retrying briefly if another process holds an exclusive lock."""
+    for attempt in range(retries + 1):
+        try:
+            return Store(path)
+        except sqlite3.OperationalError:
+            if attempt == retries:
+                raise
+            if on_retry:
+                on_retry()
+            time.sleep(0.2)
+    raise AssertionError("unreachable")
+
+
+def backup(path: Path) -> Path:
+    """Copy a database file aside (used by `harness doctor --backup`)."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    dst = path.with_name(f"{path.name}.bak-{stamp}")
+    shutil.copyfile(path, dst)
+    return dst
