@@ -6,13 +6,14 @@ Every error names the file, the item and what was expected, e.g.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from harness.paths import CHAPTER_FILE, REPO_ROOT
+from harness.paths import REPO_ROOT, chapter_file
 
 ITEM_KINDS = ("theory", "lab")
 
@@ -46,6 +47,13 @@ class Lab:
 
     @property
     def package_dir(self) -> Path:
+        """The lab package's folder, found the way the worker will import it."""
+        try:
+            spec = importlib.util.find_spec(self.package)
+        except ModuleNotFoundError:
+            spec = None
+        if spec is not None and spec.submodule_search_locations:
+            return Path(list(spec.submodule_search_locations)[0])
         return REPO_ROOT.joinpath(*self.package.split("."))
 
     @property
@@ -157,9 +165,9 @@ class _Reader:
         return value
 
 
-def load_chapter(path: Path | str = CHAPTER_FILE) -> Chapter:
+def load_chapter(path: Path | str | None = None) -> Chapter:
     """Load and validate a chapter manifest; raise ManifestError naming what is wrong."""
-    path = Path(path)
+    path = Path(path) if path is not None else chapter_file()
     r = _Reader(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))

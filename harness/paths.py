@@ -12,6 +12,11 @@ EXPERIMENTS_DIR = REPO_ROOT / "experiments"
 CHAPTER_FILE = LABS_DIR / "x2_multimodal" / "chapter.yaml"
 
 
+def chapter_file() -> Path:
+    """The chapter manifest (`HARNESS_CHAPTER` overrides, for tests and other chapters)."""
+    return Path(os.environ.get("HARNESS_CHAPTER", CHAPTER_FILE))
+
+
 def learners_dir() -> Path:
     """The folder holding every learner's records and code (`HARNESS_LEARNERS` overrides)."""
     return Path(os.environ.get("HARNESS_LEARNERS", REPO_ROOT / "learners"))

@@ -1,0 +1,142 @@
+"""The pytest plugin behind every DoD suite (`pytest -p harness.checks_plugin`).
+
+Options: `--impl reference|<learner lab dir>`, `--lab lab-00`, `--task <id>`,
+`--results-json <file>`, `--call-timeout <s>`. It provides the `impl` fixture (a
+`RemoteModule`: the implementation under test runs in a worker process, never here), checks
+that every test carries exactly one known `@pytest.mark.task("<id>")`, and writes the results
+in the exercism test-runner v3 shape. See docs/CHECKS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.chapter import Lab, load_chapter
+from harness.remote import LearnerError, RemoteModule
+
+_results: list[dict] = []
+MAX_MESSAGE = 2000
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "X2 Definition-of-Done checks")
+    group.addoption("--impl", default="reference",
+                    help="'reference' or the path of a learner's lab folder")
+    group.addoption("--lab", default=None, help="lab id, e.g. lab-00 (default: from the path)")
+    group.addoption("--task", default=None, help="run only the checks of this task")
+    group.addoption("--results-json", default=None, help="write exercism v3 results here")
+    group.addoption("--call-timeout", type=float, default=120.0,
+                    help="seconds one call into the implementation may take")
+
+
+def _lab(config: pytest.Config) -> Lab:
+    lab_id = config.getoption("--lab")
+    if lab_id is None:
+        args = " ".join(str(a) for a in config.args) + " " + str(config.rootpath)
+        found = re.search(r"lab(\d\d)", args)
+        if not found:
+            raise pytest.UsageError("cannot tell which lab this is; pass --lab lab-NN")
+        lab_id = f"lab-{found.group(1)}"
+    return load_chapter().lab(lab_id)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "task(id): the lab task this check belongs to")
+    config._harness_lab = _lab(config)  # type: ignore[attr-defined]
+    _results.clear()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    lab: Lab = config._harness_lab  # type: ignore[attr-defined]
+    known = {t.id for t in lab.tasks}
+    for item in items:
+        marks = list(item.iter_markers("task"))
+        if len(marks) != 1 or not marks[0].args or marks[0].args[0] not in known:
+            raise pytest.UsageError(
+                f"{item.nodeid}: every check needs exactly one @pytest.mark.task(<id>) with an "
+                f"id from {lab.id}'s tasks ({', '.join(sorted(known))})")
+    wanted = config.getoption("--task")
+    if wanted:
+        lab.task(wanted)  # unknown task -> clear error
+        keep = [i for i in items if i.get_closest_marker("task").args[0] == wanted]
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def lab(request: pytest.FixtureRequest) -> Lab:
+    return request.config._harness_lab  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def impl(request: pytest.FixtureRequest, lab: Lab):
+    """The implementation under test, behind a process boundary."""
+    target = request.config.getoption("--impl")
+    timeout = request.config.getoption("--call-timeout")
+    if target == "reference":
+        remote = RemoteModule(module=f"{lab.package}.{lab.entry}", call_timeout_s=timeout,
+                              label=f"reference {lab.entry}")
+    else:
+        path = Path(target) / f"{lab.entry}.py"
+        if not path.is_file():
+            raise LearnerError("import", f"{path} does not exist; `harness learner add NAME` "
+                                         "copies the starter file there")
+        remote = RemoteModule(path=path, call_timeout_s=timeout, label=path.name)
+    yield remote
+    remote.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    mark = item.get_closest_marker("task")
+    report.harness_task = mark.args[0] if mark and mark.args else None
+    if call.excinfo is not None:
+        exc = call.excinfo.value
+        if isinstance(exc, LearnerError):
+            report.harness_kind = exc.kind
+        if isinstance(exc, AssertionError):
+            message = str(exc).strip()
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+        report.harness_message = message[:MAX_MESSAGE]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        status = "pass" if report.passed else ("fail" if report.when == "call" else "error")
+        if report.skipped:
+            status = "error"  # a skipped check proves nothing: it never counts as passed
+        _results.append({
+            "name": report.nodeid.split("::", 1)[-1],
+            "status": status,
+            "message": getattr(report, "harness_message", "") if not report.passed else "",
+            "output": (report.capstdout or "")[-2000:],
+            "task_id": getattr(report, "harness_task", None),
+            "kind": getattr(report, "harness_kind", None),
+            "duration": round(report.duration, 3),
+        })
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    path = session.config.getoption("--results-json")
+    if not path:
+        return
+    failed = [r for r in _results if r["status"] != "pass"]
+    if not _results:
+        status, message = "error", "no checks ran"
+    elif any(r["status"] == "error" for r in _results):
+        status, message = "error", failed[0]["message"]
+    elif failed:
+        status, message = "fail", f"{len(failed)} of {len(_results)} checks failed"
+    else:
+        status, message = "pass", f"all {len(_results)} checks passed"
+    Path(path).write_text(json.dumps({
+        "version": 3, "status": status, "message": message, "tests": _results,
+        "finished_at": time.time()}, indent=2), encoding="utf-8")

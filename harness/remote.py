@@ -1,0 +1,277 @@
+"""Call a learner's functions from trusted code without importing them.
+
+`RemoteModule` starts `python -m harness.worker` with the entry module, then forwards each
+attribute call over a private pipe. Values cross as a JSON tree plus `.npy` blobs loaded with
+`allow_pickle=False`, so nothing the learner returns can run code in the caller. What cannot be
+encoded (a cache, a model object) stays in the worker and comes back as a `Handle`.
+
+A call that raises, hangs past its time limit, exhausts memory or kills the worker becomes a
+`LearnerError` whose `kind` says which; the next call starts a fresh worker.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import select
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.sandbox import DEFAULT_MEMORY_BYTES, OutputCapture, kill_group, limit_child
+
+DEFAULT_CALL_TIMEOUT_S = 60.0
+_LEN = struct.Struct("!Q")
+
+
+# --- the value codec --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Handle:
+    """An object that lives in the worker; pass it back to the same implementation."""
+
+    id: int
+    type_name: str
+
+    def __repr__(self) -> str:
+        return f"<handle {self.id}: {self.type_name}>"
+
+
+class CodecError(TypeError):
+    pass
+
+
+def encode(value: Any, make_handle=None) -> bytes:
+    """Serialise `value`; objects with no encoding become handles (worker side only)."""
+    arrays: list[np.ndarray] = []
+
+    def walk(v: Any) -> Any:
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return v
+        if isinstance(v, np.generic):
+            return v.item()
+        if isinstance(v, np.ndarray):
+            if v.dtype.hasobject:
+                raise CodecError("object arrays cannot be passed; use a numeric dtype")
+            arrays.append(v)
+            return {"__nd__": len(arrays) - 1}
+        if isinstance(v, Handle):
+            return {"__handle__": v.id, "type": v.type_name}
+        if isinstance(v, (list, tuple)):
+            items = [walk(x) for x in v]
+            return {"__tuple__": items} if isinstance(v, tuple) else items
+        if isinstance(v, dict):
+            if not all(isinstance(k, str) for k in v):
+                raise CodecError("dict keys must be strings")
+            if any(k.startswith("__") and k.endswith("__") for k in v):
+                raise CodecError("dict keys may not look like __dunder__")
+            return {k: walk(x) for k, x in v.items()}
+        if make_handle is not None:
+            return {"__handle__": make_handle(v), "type": type(v).__name__}
+        raise CodecError(f"cannot pass a {type(v).__name__} to learner code")
+
+    tree = json.dumps(walk(value)).encode("utf-8")
+    out = io.BytesIO()
+    out.write(_LEN.pack(len(tree)))
+    out.write(tree)
+    for arr in arrays:
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+        out.write(_LEN.pack(buf.tell()))
+        out.write(buf.getvalue())
+    return out.getvalue()
+
+
+def decode(data: bytes, resolve_handle=None) -> Any:
+    view = memoryview(data)
+    (n,) = _LEN.unpack(view[:8])
+    tree = json.loads(bytes(view[8:8 + n]))
+    pos = 8 + n
+    arrays = []
+    while pos < len(view):
+        (m,) = _LEN.unpack(view[pos:pos + 8])
+        arrays.append(np.load(io.BytesIO(bytes(view[pos + 8:pos + 8 + m])), allow_pickle=False))
+        pos += 8 + m
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        if isinstance(v, dict):
+            if "__nd__" in v:
+                return arrays[v["__nd__"]]
+            if "__tuple__" in v:
+                return tuple(walk(x) for x in v["__tuple__"])
+            if "__handle__" in v:
+                handle = Handle(int(v["__handle__"]), str(v.get("type", "object")))
+                return resolve_handle(handle) if resolve_handle else handle
+            return {k: walk(x) for k, x in v.items()}
+        return v
+
+    return walk(tree)
+
+
+def send_frame(fd: int, payload: bytes) -> None:
+    data = _LEN.pack(len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
+    chunks = bytearray()
+    while len(chunks) < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+            if not ready:
+                continue
+        chunk = os.read(fd, min(n - len(chunks), 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks += chunk
+    return bytes(chunks)
+
+
+def recv_frame(fd: int, deadline: float | None = None) -> bytes:
+    (n,) = _LEN.unpack(read_exact(fd, 8, deadline))
+    return read_exact(fd, n, deadline)
+
+
+# --- the proxy --------------------------------------------------------------------------------
+
+
+class LearnerError(AssertionError):
+    """A learner's function did not return: it raised, hung, ran out of memory or died.
+
+    An AssertionError so that pytest reports it as a failed check, not a harness error.
+    kind: raised | not_implemented | timeout | memory | crashed | import
+    """
+
+    def __init__(self, kind: str, message: str, output: str = ""):
+        super().__init__(message)
+        self.kind = kind
+        self.output = output
+
+
+class RemoteModule:
+    """A stand-in for the entry module, whose functions run in a worker subprocess."""
+
+    def __init__(self, *, module: str | None = None, path: Path | str | None = None,
+                 call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S,
+                 memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
+                 label: str | None = None):
+        if (module is None) == (path is None):
+            raise ValueError("give exactly one of module= or path=")
+        self._module = module
+        self._path = Path(path).resolve() if path is not None else None
+        self._timeout = call_timeout_s
+        self._memory = memory_bytes
+        self._label = label or (module or self._path.name)
+        self._proc: subprocess.Popen | None = None
+        self._capture: OutputCapture | None = None
+        self._to_worker = self._from_worker = -1
+
+    # `impl.with_timeout(300).train(...)`
+    def with_timeout(self, seconds: float) -> _Timed:
+        return _Timed(self, seconds)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, args, kwargs)
+
+    @property
+    def output(self) -> str:
+        """What the learner's code printed in the current worker (head and tail)."""
+        return self._capture.text() if self._capture else ""
+
+    def _start(self) -> None:
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        target = ["--path", str(self._path)] if self._path else ["--module", self._module]
+        cwd = str(self._path.parent) if self._path else None
+        cmd = [sys.executable, "-m", "harness.worker", "--in-fd", str(req_r),
+               "--out-fd", str(resp_w), *target]
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
+                   MPLBACKEND="Agg")
+        self._proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=(req_r, resp_w), cwd=cwd, env=env, start_new_session=True,
+            preexec_fn=limit_child(self._memory))
+        os.close(req_r)
+        os.close(resp_w)
+        self._to_worker, self._from_worker = req_w, resp_r
+        self._capture = OutputCapture(self._proc.stdout)
+
+    def close(self) -> None:
+        if self._proc is not None:
+            kill_group(self._proc.pid)
+            self._proc.wait()
+            for fd in (self._to_worker, self._from_worker):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            if self._capture:
+                self._capture.join(1)
+            self._proc.stdout.close()
+            self._proc = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def call(self, name: str, args: tuple = (), kwargs: dict | None = None,
+             timeout_s: float | None = None) -> Any:
+        if self._proc is None or self._proc.poll() is not None:
+            self.close()
+            self._start()
+        timeout_s = timeout_s or self._timeout
+        what = f"{self._label}.{name}()"
+        try:
+            payload = encode({"fn": name, "args": list(args), "kwargs": kwargs or {}})
+        except CodecError as exc:
+            raise TypeError(f"{what}: {exc}") from None
+        try:
+            send_frame(self._to_worker, payload)
+            reply = decode(recv_frame(self._from_worker, time.monotonic() + timeout_s))
+        except TimeoutError:
+            self.close()
+            raise LearnerError("timeout", f"{what} did not return within {timeout_s:.0f} s "
+                                          "(an endless loop, or too slow)", self.output) from None
+        except (EOFError, BrokenPipeError, OSError):
+            code = self._proc.wait(timeout=5)
+            out = self.output
+            self.close()
+            if any(m in out for m in ("MemoryError", "Cannot allocate memory")):
+                raise LearnerError("memory", f"{what} ran out of memory", out) from None
+            how = (f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
+            raise LearnerError("crashed", f"{what}: the learner's process {how} "
+                                          "(a crash, os._exit or sys.exit in learner code)",
+                               out) from None
+        if "error" in reply:
+            err = reply["error"]
+            kind = err.get("kind", "raised")
+            raise LearnerError(kind, f"{what} {err['message']}", err.get("traceback", ""))
+        return reply["value"]
+
+
+class _Timed:
+    def __init__(self, remote: RemoteModule, seconds: float):
+        self._remote, self._seconds = remote, seconds
+
+    def __getattr__(self, name: str):
+        return lambda *a, **k: self._remote.call(name, a, k, timeout_s=self._seconds)

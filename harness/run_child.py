@@ -1,0 +1,63 @@
+"""The child process of `harness run`: import the lab's experiment and the entry, run it.
+
+Progress goes to stdout as `@@progress {json}` lines; the result (metrics, config, data-set
+hash) goes to `_run_result.json` in the run folder for the parent to fold into the manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import inspect
+import json
+import sys
+from pathlib import Path
+
+from harness.chapter import load_chapter
+from harness.runs import PROGRESS_PREFIX, RESULT_FILE
+
+
+def _entry(args: argparse.Namespace):
+    if args.module:
+        return importlib.import_module(args.module)
+    path = Path(args.path)
+    sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _progress(event: dict) -> None:
+    print(PROGRESS_PREFIX + json.dumps(event, default=float), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lab", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--steps", type=int, default=None)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--module")
+    group.add_argument("--path")
+    args = parser.parse_args()
+    lab = load_chapter().lab(args.lab)
+    experiment = importlib.import_module(f"{lab.package}.experiment")
+    entry = _entry(args)
+    kwargs = {}
+    if args.steps is not None and "steps" in inspect.signature(experiment.run).parameters:
+        kwargs["steps"] = args.steps
+    result = experiment.run(Path(args.out), args.seed, entry, _progress, **kwargs)
+    if not isinstance(result, dict):
+        raise TypeError(f"{lab.package}.experiment.run returned {type(result).__name__}, "
+                        "expected a dict")
+    if "metrics" not in result:  # a plain metrics dict
+        result = {"metrics": result}
+    Path(args.out, RESULT_FILE).write_text(json.dumps(result, default=float), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""The learner's TUI: home, reader, labs, quiz, reflections, learners, one command line.
+
+`make_app` is the one factory: the CLI passes the real store, tests pass `Store.memory()`
+or a temporary file. Nothing here imports torch, transformers, the checks runner or the
+quiz engine at import time; screens import those lazily when they need them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from harness.chapter import Chapter, load_chapter
+from harness.learners import create_folders
+from harness.progress import compute_status, next_step
+from harness.store import Store
+from harness.tui.commands import Command, CommandError, from_next_step, parse_command
+from harness.tui.palette import HarnessCommands
+from harness.tui.screens.home import HomeScreen
+
+
+class HarnessApp(App[None]):
+    """Chapter X2 for one learner at a time; the learner can be switched inside the app."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Harness"
+    COMMANDS = App.COMMANDS | {HarnessCommands}
+    BINDINGS = [
+        Binding("slash", "command_line", "Command", key_display="/"),
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+l", "learners", "Learner"),
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, *, store: Store, chapter: Chapter, learner: str | None,
+                 learners_root: Path | None = None, quiz_seed: int | None = None,
+                 autosave_delay: float = 1.0):
+        super().__init__()
+        self.store = store
+        self.chapter = chapter
+        self.learner = learner
+        self.learners_root = learners_root
+        self.quiz_seed = quiz_seed
+        self.autosave_delay = autosave_delay
+        self.sub_title = self._subtitle()
+
+    def _subtitle(self) -> str:
+        who = self.learner or "no learner"
+        return f"{self.chapter.id} — {self.chapter.title} · {who}"
+
+    def on_mount(self) -> None:
+        self.push_screen(HomeScreen())
+        if self.learner is None:
+            self.action_learners()
+
+    # --- learners ---------------------------------------------------------------------
+
+    def set_learner(self, name: str) -> None:
+        self.learner = name
+        self.sub_title = self._subtitle()
+        self.go_home()
+        home = self._home()
+        if home is not None:
+            home.refresh_status()
+        self.notify(f"now working as {name}", title="learner")
+
+    def add_learner(self, name: str) -> bool:
+        """Create the learner and their folders; return False if they already existed."""
+        created = self.store.add_learner(name)
+        create_folders(name, self.chapter, self.learners_root)
+        return created
+
+    def require_learner(self) -> str | None:
+        if self.learner is None:
+            self.notify("pick a learner first (ctrl+l)", severity="warning")
+        return self.learner
+
+    # --- navigation -------------------------------------------------------------------
+
+    def _home(self) -> HomeScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                return screen
+        return None
+
+    def go_home(self) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def show(self, screen: Screen) -> None:
+        """Open a content screen on top of home (replacing any other content screen)."""
+        self.go_home()
+        self.push_screen(screen)
+
+    def run_command_line(self, text: str) -> None:
+        """Parse and act on a command line; mistakes become a message, never a crash."""
+        try:
+            command = parse_command(text, self.chapter)
+        except CommandError as exc:
+            self.notify(str(exc), title="command", severity="error", timeout=8)
+            return
+        self.dispatch(command)
+
+    def dispatch(self, command: Command) -> None:
+        from harness.tui.screens.help import HelpScreen
+
+        verb = command.verb
+        if verb == "help":
+            self.push_screen(HelpScreen())
+        elif verb == "home":
+            self.go_home()
+        elif verb == "learner":
+            self.action_learners()
+        elif verb == "mentor":
+            self.action_mentor()
+        elif self.require_learner() is None:
+            return
+        elif verb == "next":
+            self.action_next_step()
+        elif verb == "read":
+            from harness.tui.screens.reader import ReaderScreen
+
+            self.show(ReaderScreen(self.chapter.item(command.target)))
+        elif verb in ("lab", "check", "run"):
+            from harness.tui.screens.lab import LabScreen
+
+            start = None if verb == "lab" else verb
+            self.show(LabScreen(self.chapter.lab(command.target), start=start,
+                                task=command.task, reference=command.reference))
+        elif verb == "quiz":
+            from harness.tui.screens.quiz import QuizScreen
+
+            self.show(QuizScreen())
+        elif verb == "reflect":
+            from harness.tui.screens.reflections import ReflectionsScreen
+
+            self.show(ReflectionsScreen())
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_command_line(self) -> None:
+        from harness.tui.widgets.command_bar import CommandBar
+
+        bars = self.screen.query(CommandBar)
+        if bars:
+            bars.first().open()
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        self.dispatch(Command("help"))
+
+    def action_learners(self) -> None:
+        from harness.tui.screens.learners import LearnersScreen
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.set_learner(name)
+
+        self.push_screen(LearnersScreen(), chosen)
+
+    def action_mentor(self) -> None:
+        try:
+            module = importlib.import_module("harness.tui.screens.mentor")
+            screen = module.MentorScreen(self.store, self.chapter)
+        except ModuleNotFoundError as exc:
+            if exc.name != "harness.tui.screens.mentor":
+                raise
+            self.notify("the mentor view is not yet available", title="mentor",
+                        severity="warning")
+            return
+        except AttributeError:
+            self.notify("the mentor view is not yet available", title="mentor",
+                        severity="warning")
+            return
+        self.show(screen)
+
+    def action_next_step(self) -> None:
+        if self.require_learner() is None:
+            return
+        status = compute_status(self.store, self.chapter, self.learner)
+        command, reason = next_step(status, self.chapter)
+        self.notify(reason, title="next step")
+        self.run_command_line(from_next_step(command))
+
+
+def make_app(*, store: Store, chapter: Chapter | None = None, learner: str | None = None,
+             learners_root: Path | None = None, quiz_seed: int | None = None,
+             autosave_delay: float = 1.0) -> HarnessApp:
+    """Build the TUI over a store; `learner=None` opens the learner picker first."""
+    return HarnessApp(store=store, chapter=chapter or load_chapter(), learner=learner,
+                      learners_root=learners_root, quiz_seed=quiz_seed,
+                      autosave_delay=autosave_delay)

@@ -1,0 +1,105 @@
+"""The child side of `harness.remote.RemoteModule`: import one entry module, serve calls.
+
+Runs in its own process group with a memory cap. Requests arrive on --in-fd, replies leave on
+--out-fd; the learner's prints go to stdout, which the parent drains and caps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from harness.remote import decode, encode, recv_frame, send_frame
+
+
+def _load(args: argparse.Namespace):
+    if args.module:
+        return importlib.import_module(args.module)
+    path = Path(args.path)
+    sys.path.insert(0, str(path.parent))  # the learner's own helper modules import normally
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _short_traceback(exc: BaseException) -> str:
+    lines = traceback.format_exception(exc)
+    return "".join(lines[-12:])
+
+
+def _error(kind: str, message: str, exc: BaseException | None = None) -> bytes:
+    tb = _short_traceback(exc) if exc else ""
+    return encode({"error": {"kind": kind, "message": message, "traceback": tb}})
+
+
+def serve(args: argparse.Namespace) -> None:
+    in_fd, out_fd = args.in_fd, args.out_fd
+    handles: dict[int, object] = {}
+
+    def make_handle(obj: object) -> int:
+        handles[id(obj)] = obj
+        return id(obj)
+
+    def resolve(handle):
+        if handle.id not in handles:
+            raise KeyError(f"unknown handle {handle.id}")
+        return handles[handle.id]
+
+    module, import_error = None, None
+    try:
+        module = _load(args)
+    except BaseException as exc:  # SyntaxError, ImportError, SystemExit at import time …
+        import_error = exc
+
+    while True:
+        try:
+            request = decode(recv_frame(in_fd), resolve)
+        except EOFError:
+            return
+        name = request["fn"]
+        if import_error is not None:
+            exc = import_error
+            reply = _error("import", f"could not import the module: "
+                                     f"{type(exc).__name__}: {exc}", exc)
+        elif not callable(getattr(module, name, None)):
+            reply = _error("raised", f"is missing: the module defines no function '{name}'")
+        else:
+            try:
+                value = getattr(module, name)(*request["args"], **request["kwargs"])
+                reply = encode({"value": value}, make_handle)
+            except NotImplementedError as exc:
+                reply = _error("not_implemented",
+                               f"is not implemented yet (raise NotImplementedError{': ' + str(exc) if str(exc) else ''})",
+                               exc)
+            except MemoryError as exc:
+                reply = _error("memory", "ran out of memory", exc)
+            except SystemExit as exc:
+                reply = _error("raised", f"called sys.exit({exc.code!r}) instead of returning",
+                               exc)
+            except BaseException as exc:
+                reply = _error("raised", f"raised {type(exc).__name__}: {exc}", exc)
+        sys.stdout.flush()
+        send_frame(out_fd, reply)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--in-fd", type=int, required=True)
+    parser.add_argument("--out-fd", type=int, required=True)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--module")
+    group.add_argument("--path")
+    args = parser.parse_args()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    serve(args)
+
+
+if __name__ == "__main__":
+    main()
