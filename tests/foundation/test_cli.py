@@ -1,0 +1,83 @@
+"""The CLI end to end through the real entry point (`harness`), on a temporary database."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HARNESS = shutil.which("harness", path=str(Path(sys.executable).parent)) or "harness"
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = dict(os.environ, HARNESS_DB=str(tmp_path / "progress.db"),
+               HARNESS_LEARNERS=str(tmp_path / "learners"))
+    env.pop("HARNESS_LEARNER", None)
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+        proc = subprocess.run([HARNESS, *args], capture_output=True, text=True, env=env,
+                              timeout=120)
+        if ok:
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc
+
+    run.tmp = tmp_path
+    return run
+
+
+def test_first_status_creates_the_default_learner(cli):
+    proc = cli("status")
+    assert "created the default learner 'learner'" in proc.stderr
+    assert "[ ] theory-00" in proc.stdout and "[-] lab-00" in proc.stdout
+    assert "Next: harness read theory-00" in proc.stdout
+    assert (cli.tmp / "learners" / "learner" / "extension-X2" / "lab-00").is_dir()
+
+
+def test_learner_add_list_and_choosing_among_several(cli):
+    assert "added ana" in cli("learner", "add", "ana").stdout
+    assert "already there" in cli("learner", "add", "ana").stdout
+    cli("learner", "add", "ben")
+    assert cli("learner", "list").stdout.split() == ["ana", "ben"]
+    proc = cli("status", ok=False)
+    assert proc.returncode == 1 and "pick one with --learner NAME" in proc.stderr
+    assert "learner: ben" in cli("status", "--learner", "ben").stdout
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "x" * 500])
+def test_bad_learner_names_are_refused_cleanly(cli, name):
+    proc = cli("learner", "add", name, ok=False)
+    assert proc.returncode == 1
+    assert "invalid learner name" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (cli.tmp / "x").exists()
+
+
+def test_read_marks_a_page_and_unlocks_the_next(cli):
+    cli("learner", "add", "ana")
+    proc = cli("read", "theory-00")
+    assert "marked theory-00 as read" in proc.stdout
+    status = cli("status").stdout
+    assert "[x] theory-00" in status and "[ ] theory-01" in status
+    locked = cli("read", "lab-02").stdout
+    assert "locked until theory-02" in locked
+    assert "[-] lab-02" in cli("status").stdout
+    assert "harness read theory-01" in cli("next").stdout
+
+
+def test_unknown_things_get_one_clear_line(cli):
+    cli("learner", "add", "ana")
+    for args, text in [(("read", "theory-9"), "unknown page 'theory-9'"),
+                       (("check", "lab-9"), "unknown lab 'lab-9'; known: lab-00, lab-01, lab-02"),
+                       (("status", "--learner", "zoe"), "unknown learner 'zoe'")]:
+        proc = cli(*args, ok=False)
+        assert proc.returncode == 1, args
+        assert text in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_corrupt_database_is_reported_not_crashed(cli):
+    (cli.tmp / "progress.db").write_bytes(b"garbage" * 1000)
+    proc = cli("status", ok=False)
+    assert proc.returncode == 1 and "cannot be read" in proc.stderr
+    assert "Traceback" not in proc.stderr
