@@ -1,0 +1,1 @@
+"""Course chapters: each subpackage holds one chapter's labs, pages and data."""
