@@ -6,6 +6,7 @@ Each command group lives in its own module and registers itself on `main`.
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import click
@@ -22,6 +23,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except click.ClickException:
             raise
+        except BrokenPipeError:  # `harness ... | head` closed the pipe: not an error
+            sys.stderr.close()
+            raise SystemExit(0) from None
         except USER_ERRORS as exc:
             raise user_error(exc) from None
 

@@ -1,0 +1,118 @@
+"""`harness mentor [overview|timeline|questions|feedback|report]`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from harness import mentor as mentor_mod
+from harness.chapter import Chapter
+from harness.cli import main
+from harness.cli.common import Context
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def mentor(click_ctx: click.Context) -> None:
+    """Review the cohort: overview (the default), timelines, questions, feedback, reports."""
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(overview)
+
+
+@mentor.command()
+@click.pass_obj
+def overview(ctx: Context) -> None:
+    """Every learner: read order, labs (last check, key metric), quiz, reflections, activity."""
+    rows = mentor_mod.overview(ctx.store, ctx.chapter)
+    if not rows:
+        click.echo("no learners yet; add one with `harness learner add NAME` or bring one in "
+                   "with `harness import FILE`")
+        return
+    _print_table(mentor_mod.table_columns(ctx.chapter),
+                 [mentor_mod.table_cells(r, ctx.chapter) for r in rows])
+    click.echo(f"\n{len(rows)} learner(s). Labs: last full check, then the last run's key "
+               "metric; reflections: characters per prompt.")
+
+
+@mentor.command()
+@click.argument("name")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the last N events.")
+@click.pass_obj
+def timeline(ctx: Context, name: str, limit: int | None) -> None:
+    """Learner NAME's events, oldest first."""
+    events = mentor_mod.timeline(ctx.store, name)
+    if limit:
+        events = events[-limit:]
+    for ev in events:
+        click.echo(f"{ev['at'][:19]}  {ev['kind']:<18} {mentor_mod.describe_event(ev)}")
+    if not events:
+        click.echo(f"no events for {name}")
+
+
+@mentor.command()
+@click.pass_obj
+def questions(ctx: Context) -> None:
+    """Per-question statistics of the chapter's quiz."""
+    rep = mentor_mod.question_report(ctx.store, ctx.chapter)
+    click.echo(f"Quiz {ctx.chapter.quiz_id}: {rep.note}")
+    if not rep.rows:
+        click.echo("no answers recorded yet")
+        return
+    _print_table(rep.columns, [[_cell(r.get(c)) for c in rep.columns] for r in rep.rows])
+
+
+def _targets(chapter: Chapter) -> list[str]:
+    return [lab.id for lab in chapter.labs] + [f"reflection:{p.id}" for p in chapter.reflections]
+
+
+@mentor.command()
+@click.argument("name")
+@click.option("--on", "target", required=True,
+              help="What the feedback is about: a lab (lab-00) or reflection:<prompt-id>.")
+@click.option("--text", required=True, help="The feedback itself.")
+@click.option("--mentor", "mentor_name", envvar="HARNESS_MENTOR", default="mentor",
+              show_default=True, help="Who writes it (env HARNESS_MENTOR).")
+@click.pass_obj
+def feedback(ctx: Context, name: str, target: str, text: str, mentor_name: str) -> None:
+    """Write feedback for learner NAME; they see it in `harness status` and the TUI."""
+    known = _targets(ctx.chapter)
+    if target not in known:
+        raise click.BadParameter(f"unknown target {target!r}; known: {', '.join(known)}",
+                                 param_hint="--on")
+    ctx.store.add_feedback(name, mentor_name, target, text)
+    click.echo(f"feedback for {name} on {target} saved (by {mentor_name})")
+
+
+@mentor.command()
+@click.option("--format", "fmt", type=click.Choice(mentor_mod.REPORT_FORMATS), default="md",
+              show_default=True, help="Report format.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of standard output.")
+@click.pass_obj
+def report(ctx: Context, fmt: str, out: Path | None) -> None:
+    """The cohort overview as a Markdown, CSV, JSON or HTML report."""
+    text = mentor_mod.report(ctx.store, ctx.chapter, fmt)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    click.echo(f"wrote {fmt} report to {out}")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def _print_table(head: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

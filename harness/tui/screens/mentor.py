@@ -1,0 +1,143 @@
+"""The mentor's view: the cohort table, the highlighted learner's Definition of Done,
+feedback and timeline, and a line to write feedback. A thin client over harness.mentor."""
+
+from __future__ import annotations
+
+import os
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Select, Static
+
+from harness import mentor
+from harness.chapter import Chapter
+from harness.store import Store
+from harness.tui.screens.base import HarnessScreen
+
+TIMELINE_EVENTS = 40
+
+
+class MentorScreen(HarnessScreen):
+    """Cohort overview; highlight a learner to see their details and give feedback."""
+
+    # Layout for this one screen; app.tcss may take it over (rules there win).
+    DEFAULT_CSS = """
+    MentorScreen #mentor-summary { height: 1; padding: 0 1; color: $text-muted; }
+    MentorScreen #mentor-columns { height: 1fr; }
+    MentorScreen #cohort { width: 3fr; height: 1fr; border: round $primary; }
+    MentorScreen #mentor-detail-pane { width: 2fr; min-width: 36; border: round $secondary;
+                                       padding: 0 1; }
+    MentorScreen #mentor-timeline { height: 1fr; }
+    MentorScreen #feedback-row { height: 3; }
+    MentorScreen #feedback-target { width: 30; }
+    MentorScreen #feedback-text { width: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("f", "write_feedback", "Feedback"),
+        Binding("r", "refresh_cohort", "Refresh"),
+    ]
+
+    def __init__(self, store: Store, chapter: Chapter, *, mentor_name: str | None = None):
+        super().__init__()
+        self.store = store
+        self.chapter = chapter
+        self.mentor_name = mentor_name or os.environ.get("HARNESS_MENTOR", "mentor")
+        self.selected: str | None = None
+        self.rows: dict[str, mentor.LearnerRow] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="mentor-summary")
+        with Horizontal(id="mentor-columns"):
+            table: DataTable = DataTable(id="cohort", cursor_type="row", zebra_stripes=True)
+            table.border_title = "Cohort"
+            yield table
+            with Vertical(id="mentor-detail-pane") as pane:
+                pane.border_title = "Learner"
+                yield Static(id="mentor-detail", markup=False)
+                with VerticalScroll(id="mentor-timeline"):
+                    yield Static(id="mentor-events", markup=False)
+        targets = [lab.id for lab in self.chapter.labs] + [
+            f"reflection:{p.id}" for p in self.chapter.reflections]
+        with Horizontal(id="feedback-row"):
+            yield Select([(t, t) for t in targets], value=targets[0], allow_blank=False,
+                         id="feedback-target")
+            yield Input(placeholder="feedback for the highlighted learner; Enter saves",
+                        id="feedback-text")
+
+    def on_mount(self) -> None:
+        self.action_refresh_cohort()
+        self.query_one("#cohort", DataTable).focus()
+
+    def action_refresh_cohort(self) -> None:
+        table = self.query_one("#cohort", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*mentor.table_columns(self.chapter))
+        rows = mentor.overview(self.store, self.chapter)
+        self.rows = {row.name: row for row in rows}
+        for row in rows:
+            # Text, not str: DataTable reads str cells as markup, and metric names are data.
+            table.add_row(*map(Text, mentor.table_cells(row, self.chapter)), key=row.name)
+        done = sum(r.dod_done == len(r.status.dod) for r in rows)
+        self.query_one("#mentor-summary", Static).update(
+            f"{len(rows)} learner(s), {done} with the Definition of Done complete · "
+            f"mentor: {self.mentor_name} · f: write feedback · r: refresh")
+        if self.selected in self.rows:
+            table.move_cursor(row=table.get_row_index(self.selected))
+        elif rows:
+            self.show_learner(rows[0].name)
+        else:
+            self.query_one("#mentor-detail", Static).update(
+                "no learners yet: add one with `harness learner add NAME` or "
+                "`harness import FILE`")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self.show_learner(str(event.row_key.value))
+
+    def show_learner(self, name: str) -> None:
+        self.selected = name
+        row = self.rows[name]
+        # markup=False on both panes: learners' and mentors' words may hold [brackets].
+        lines = [f"{name}: {row.items_done}/{len(row.status.items)} read-order items done, "
+                 f"last active {(row.last_activity or '—')[:16]}"]
+        lines += [f"  {'[x]' if e.done else '[ ]'} {e.label}: {e.detail}"
+                  for e in row.status.dod]
+        if row.status.feedback:
+            lines.append("Feedback")
+            lines += [f"  {fb['at'][:16]} {fb['mentor']} on {fb['target']}: {fb['text']}"
+                      for fb in row.status.feedback]
+        self.query_one("#mentor-detail", Static).update("\n".join(lines))
+        events = mentor.timeline(self.store, name)
+        shown = events[-TIMELINE_EVENTS:]
+        self.query_one("#mentor-events", Static).update(
+            f"Timeline, latest first ({len(shown)} of {len(events)} events)\n" + "\n".join(
+                f"{ev['at'][5:16]} {ev['kind']} {mentor.describe_event(ev)}"
+                for ev in reversed(shown)))
+
+    def action_write_feedback(self) -> None:
+        self.query_one("#feedback-text", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "feedback-text":
+            return
+        event.stop()
+        text = event.value.strip()
+        if self.selected is None:
+            self.notify("no learner to give feedback to", severity="warning")
+            return
+        if not text:
+            self.notify("type the feedback first", severity="warning")
+            return
+        target = str(self.query_one("#feedback-target", Select).value)
+        try:
+            self.store.add_feedback(self.selected, self.mentor_name, target, text)
+        except (KeyError, ValueError) as exc:
+            self.notify(str(exc), title="feedback", severity="error")
+            return
+        event.input.value = ""
+        self.notify(f"saved for {self.selected} on {target}", title="feedback")
+        self.action_refresh_cohort()
+        self.query_one("#cohort", DataTable).focus()

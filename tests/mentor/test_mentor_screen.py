@@ -1,0 +1,71 @@
+"""MentorScreen in a minimal App: the cohort table, the details pane, feedback from the keys."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.app import App
+from textual.widgets import DataTable, Input, Static
+
+from harness.tui.screens.mentor import MentorScreen
+
+
+class MentorOnly(App[None]):
+    def __init__(self, store, chapter):
+        super().__init__()
+        self.store, self.chapter = store, chapter
+
+    def on_mount(self) -> None:
+        self.push_screen(MentorScreen(self.store, self.chapter, mentor_name="mia"))
+
+
+def _text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+def test_mentor_screen_shows_the_cohort_and_saves_feedback(store, chapter, tmp_path,
+                                                           busy_learner):
+    busy_learner(store, "ana", tmp_path)
+    store.add_feedback("ana", "mia", "lab-01", "see [b]this[/b]")  # shown as typed
+    store.add_learner("bo")
+    asyncio.run(_cohort_and_feedback(MentorOnly(store, chapter), store))
+
+
+async def _cohort_and_feedback(app: MentorOnly, store) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MentorScreen)
+        table = screen.query_one("#cohort", DataTable)
+        assert table.row_count == 2
+        assert "2 learner(s)" in _text(screen, "#mentor-summary")
+        assert "ana" in _text(screen, "#mentor-detail")
+        assert "Nice patchify." in _text(screen, "#mentor-detail")
+        assert "see [b]this[/b]" in _text(screen, "#mentor-detail")
+        assert "[x] lab-00 checks pass" in _text(screen, "#mentor-detail")
+        assert "check.run" in _text(screen, "#mentor-events")
+
+        await pilot.press("down")
+        assert screen.selected == "bo"
+        assert "learner.added" in _text(screen, "#mentor-events")
+
+        await pilot.press("f")
+        assert isinstance(app.focused, Input) and app.focused.id == "feedback-text"
+        await pilot.press(*"Start with theory-00.", "enter")
+        await pilot.pause()
+        saved = store.feedback("bo")
+        assert [(f["mentor"], f["target"], f["text"]) for f in saved] == [
+            ("mia", "lab-00", "Start with theory-00.")]
+        assert screen.selected == "bo"
+        assert "Start with theory-00." in _text(screen, "#mentor-detail")
+
+
+def test_mentor_screen_with_no_learners_says_how_to_add_one(store, chapter):
+    asyncio.run(_empty(MentorOnly(store, chapter)))
+
+
+async def _empty(app: MentorOnly) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert "no learners yet" in _text(app.screen, "#mentor-detail")
+        await pilot.press("f", *"hello", "enter")  # no learner to save it for: a notice
+        await pilot.pause()
+        assert app.screen.query_one("#feedback-text", Input).value == "hello"
