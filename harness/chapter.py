@@ -173,6 +173,11 @@ def load_chapter(path: Path | str | None = None) -> Chapter:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ManifestError(f"{path}: chapter manifest not found") from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise ManifestError(f"{path.name}: nested too deeply to be a chapter manifest") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
@@ -265,7 +270,8 @@ def _load_labs(r: _Reader, raw_labs: Any, item_ids: list[str]) -> list[Lab]:
             t = r.mapping(t, f"{where}.tasks[{j}]", {"id", "title"}, {"id", "title"})
             task_id = r.string(t["id"], f"{where}.tasks[{j}].id")
             if not task_id.isidentifier():
-                raise r.fail(f"{where}.tasks[{j}]", f"task id must be an identifier, got {task_id!r}")
+                raise r.fail(f"{where}.tasks[{j}]",
+                             f"task id must be an identifier, got {task_id!r}")
             tasks.append(Task(task_id, r.string(t["title"], f"{where}.tasks[{j}].title")))
         labs.append(Lab(lab_id, r.string(raw["package"], f"{where}.package"),
                         r.string(raw["entry"], f"{where}.entry"), limit, tuple(tasks)))
@@ -273,27 +279,23 @@ def _load_labs(r: _Reader, raw_labs: Any, item_ids: list[str]) -> list[Lab]:
 
 
 def _find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str] | None:
-    """Return one cycle in the unlock graph as a list of ids, or None."""
-    state: dict[str, int] = {}  # 1 = on the stack, 2 = finished
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for dep in graph.get(node, ()):
-            if state.get(dep) == 1:
-                return stack[stack.index(dep):] + [dep]
-            if dep not in state:
-                found = visit(dep)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in graph:
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
+    """Return one cycle in the unlock graph as a list of ids, or None (iterative DFS)."""
+    state: dict[str, int] = {}  # 1 = on the path, 2 = finished
+    for root in graph:
+        if root in state:
+            continue
+        path = [root]
+        iters = [iter(graph.get(root, ()))]
+        state[root] = 1
+        while path:
+            dep = next(iters[-1], None)
+            if dep is None:
+                state[path.pop()] = 2
+                iters.pop()
+            elif state.get(dep) == 1:
+                return path[path.index(dep):] + [dep]
+            elif dep not in state:
+                state[dep] = 1
+                path.append(dep)
+                iters.append(iter(graph.get(dep, ())))
     return None

@@ -46,7 +46,7 @@ def expect_close(got, expected, what: str, *, rtol: float = 1e-5, atol: float = 
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise AssertionError(
             f"{what}: {int(bad.sum())} of {arr.size} values differ; first at index {idx}: "
-            f"expected {expected[idx]:.6g}, got {arr[idx]:.6g}; max abs error "
+            f"expected {expected[idx]:.10g}, got {arr[idx]:.10g}; max abs error "
             f"{err.max():.3g} (tolerance atol={atol:g}, rtol={rtol:g})")
 
 
@@ -68,7 +68,7 @@ def expect_grad_close(got, expected, what: str, *, tol: float = 1e-4) -> None:
         idx = tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape))
         raise AssertionError(
             f"{what}: gradient relative error {err:.3g} > {tol:g}; worst at index {idx}: "
-            f"expected {expected[idx]:.6g}, got {arr[idx]:.6g}")
+            f"expected {expected[idx]:.10g}, got {arr[idx]:.10g}")
 
 
 def numeric_grad(f, x: np.ndarray, eps: float = 1e-6, coords: int | None = None,

@@ -129,7 +129,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not path:
         return
     failed = [r for r in _results if r["status"] != "pass"]
-    if not _results:
+    if exitstatus not in (0, 1):
+        status, message = "error", f"pytest was interrupted (exit status {int(exitstatus)})"
+    elif not _results:
         status, message = "error", "no checks ran"
     elif any(r["status"] == "error" for r in _results):
         status, message = "error", failed[0]["message"]

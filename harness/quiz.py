@@ -182,6 +182,11 @@ def load_bank(path: Path | str) -> Bank:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ManifestError(f"{path}: question bank not found") from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise ManifestError(f"{path.name}: nested too deeply to be a question bank") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
@@ -357,7 +362,7 @@ def _parse_choices(raw: str, n_choices: int, many: bool) -> list[int]:
         raise AnswerError(f"pick one choice (1-{n_choices}), not {len(parts)}")
     picked = []
     for part in parts:
-        if not part.isascii() or not part.isdigit():
+        if not part.isascii() or not part.isdigit() or len(part) > 6:
             raise AnswerError(f"{part!r} is not a choice; type a number from 1 to {n_choices}")
         number = int(part)
         if not 1 <= number <= n_choices:

@@ -206,6 +206,9 @@ def read_bundle(path: Path) -> dict:
     except json.JSONDecodeError as exc:
         raise BundleError(f"{path}: not a records bundle (invalid JSON at line {exc.lineno}: "
                           f"{exc.msg})") from None
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"{path}: not a records bundle (not UTF-8 text: {exc.reason} at "
+                          f"byte {exc.start})") from None
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
         raise BundleError(f"{path}: not a records bundle (no \"format\": \"{FORMAT}\"); "
                           "make one with `harness export --learner NAME --out FILE`")
@@ -220,6 +223,9 @@ def verify_chain(events: list[dict], learner: str) -> None:
     """Raise BundleError at the first event whose hash or link does not hold."""
     seen: set[str] = set()
     for i, ev in enumerate(events):
+        if not isinstance(ev, dict):
+            raise BundleError(f"chain broken at event {i}: expected an object, "
+                              f"got {type(ev).__name__}")
         where = f"event {i} (id {ev.get('id')}, {ev.get('kind')!r})"
         if ev.get("learner") != learner:
             raise BundleError(f"chain broken at {where}: it belongs to {ev.get('learner')!r}, "
@@ -289,6 +295,8 @@ def verify_bundle(bundle: dict, *, chapter_id: str | None = None,
         payload = json.loads(last["payload"])
     except json.JSONDecodeError:
         raise BundleError("the export event's payload is not JSON") from None
+    if not isinstance(payload, dict):
+        raise BundleError("the export event's payload is not a JSON object")
     expected = payload.get("events_sha256")
     found = _events_digest(events[:-1])
     if found != expected:

@@ -13,21 +13,31 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import select
+import signal
 import struct
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from harness.sandbox import DEFAULT_MEMORY_BYTES, OutputCapture, kill_group, limit_child
+from harness.sandbox import (
+    DEFAULT_MEMORY_BYTES,
+    OutputCapture,
+    kill_group,
+    kill_pipe_holders,
+    limit_child,
+)
 
 DEFAULT_CALL_TIMEOUT_S = 60.0
+MAX_FRAME_BYTES = 4 * 1024**3  # a length prefix above this is garbage, not data
 _LEN = struct.Struct("!Q")
 
 
@@ -84,21 +94,61 @@ def encode(value: Any, make_handle=None) -> bytes:
     out.write(tree)
     for arr in arrays:
         buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+        # not ascontiguousarray: it turns a 0-d array into shape (1,)
+        np.save(buf, np.asarray(arr, order="C"), allow_pickle=False)
         out.write(_LEN.pack(buf.tell()))
         out.write(buf.getvalue())
     return out.getvalue()
 
 
 def decode(data: bytes, resolve_handle=None) -> Any:
+    """Inverse of `encode`; anything malformed raises CodecError, never another exception."""
+    try:
+        return _decode(bytes(data), resolve_handle)
+    except CodecError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, struct.error, RecursionError,
+            EOFError, OverflowError, MemoryError) as exc:
+        raise CodecError(f"malformed message ({type(exc).__name__}: {exc})"[:300]) from None
+
+
+def _load_npy(blob: bytes) -> np.ndarray:
+    """An `.npy` blob as an array, refusing pickles and headers that lie about the size."""
+    buf = io.BytesIO(blob)
+    version = np.lib.format.read_magic(buf)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(buf)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(buf)
+    else:
+        raise ValueError(f"unsupported .npy version {version}")
+    if dtype.hasobject:
+        raise ValueError("object arrays are not accepted")
+    count = math.prod(shape)
+    body = memoryview(blob)[buf.tell():]
+    if count * dtype.itemsize != len(body):
+        raise ValueError(f"array header says {shape} {dtype}, but {len(body)} bytes follow")
+    arr = np.frombuffer(body, dtype=dtype, count=count).copy()
+    return arr.reshape(shape[::-1]).transpose() if fortran else arr.reshape(shape)
+
+
+def _decode(data: bytes, resolve_handle) -> Any:
     view = memoryview(data)
+    if len(view) < 8:
+        raise ValueError(f"{len(view)} bytes is too short for a message")
     (n,) = _LEN.unpack(view[:8])
-    tree = json.loads(bytes(view[8:8 + n]))
+    if 8 + n > len(view):
+        raise ValueError(f"the message says {n} bytes of tree, {len(view) - 8} follow")
+    tree = json.loads(bytes(view[8:8 + n]).decode("utf-8"))
     pos = 8 + n
     arrays = []
     while pos < len(view):
+        if pos + 8 > len(view):
+            raise ValueError("a truncated array length")
         (m,) = _LEN.unpack(view[pos:pos + 8])
-        arrays.append(np.load(io.BytesIO(bytes(view[pos + 8:pos + 8 + m])), allow_pickle=False))
+        if pos + 8 + m > len(view):
+            raise ValueError(f"an array of {m} bytes, but only {len(view) - pos - 8} follow")
+        arrays.append(_load_npy(bytes(view[pos + 8:pos + 8 + m])))
         pos += 8 + m
 
     def walk(v: Any) -> Any:
@@ -106,8 +156,14 @@ def decode(data: bytes, resolve_handle=None) -> Any:
             return [walk(x) for x in v]
         if isinstance(v, dict):
             if "__nd__" in v:
-                return arrays[v["__nd__"]]
+                index = v["__nd__"]
+                if not isinstance(index, int) or isinstance(index, bool) or not (
+                        0 <= index < len(arrays)):
+                    raise ValueError(f"no array number {index!r}")
+                return arrays[index]
             if "__tuple__" in v:
+                if not isinstance(v["__tuple__"], list):
+                    raise ValueError("a tuple must hold a list")
                 return tuple(walk(x) for x in v["__tuple__"])
             if "__handle__" in v:
                 handle = Handle(int(v["__handle__"]), str(v.get("type", "object")))
@@ -126,15 +182,23 @@ def send_frame(fd: int, payload: bytes) -> None:
         view = view[written:]
 
 
-def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
+def read_exact(fd: int, n: int, deadline: float | None = None,
+               alive: Callable[[], bool] | None = None) -> bytes:
+    """Read `n` bytes; TimeoutError after `deadline`, EOFError when the writer is gone.
+
+    `alive` covers a writer that died while something it forked still holds the pipe open
+    (so no end-of-file ever comes): once it returns False and no data is waiting, that is EOF.
+    """
     chunks = bytearray()
     while len(chunks) < n:
-        if deadline is not None:
-            left = deadline - time.monotonic()
+        if deadline is not None or alive is not None:
+            left = 0.2 if deadline is None else deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+            ready, _, _ = select.select([fd], [], [], min(left, 0.2))
             if not ready:
+                if alive is not None and not alive():
+                    raise EOFError
                 continue
         chunk = os.read(fd, min(n - len(chunks), 1 << 20))
         if not chunk:
@@ -143,9 +207,12 @@ def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
     return bytes(chunks)
 
 
-def recv_frame(fd: int, deadline: float | None = None) -> bytes:
-    (n,) = _LEN.unpack(read_exact(fd, 8, deadline))
-    return read_exact(fd, n, deadline)
+def recv_frame(fd: int, deadline: float | None = None,
+               alive: Callable[[], bool] | None = None) -> bytes:
+    (n,) = _LEN.unpack(read_exact(fd, 8, deadline, alive))
+    if n > MAX_FRAME_BYTES:
+        raise CodecError(f"a frame of {n} bytes is over the {MAX_FRAME_BYTES} byte limit")
+    return read_exact(fd, n, deadline, alive)
 
 
 # --- the proxy --------------------------------------------------------------------------------
@@ -193,7 +260,10 @@ class RemoteModule:
 
     @property
     def output(self) -> str:
-        """What the learner's code printed in the current worker (head and tail)."""
+        """What the learner's code printed in the current worker (head and tail).
+
+        Drained on a thread, so it may lag a call that just returned; complete after close().
+        """
         return self._capture.text() if self._capture else ""
 
     def _start(self) -> None:
@@ -218,6 +288,7 @@ class RemoteModule:
         if self._proc is not None:
             kill_group(self._proc.pid)
             self._proc.wait()
+            kill_pipe_holders(self._proc.stdout.fileno())  # forks that left the group
             for fd in (self._to_worker, self._from_worker):
                 try:
                     os.close(fd)
@@ -245,28 +316,75 @@ class RemoteModule:
             payload = encode({"fn": name, "args": list(args), "kwargs": kwargs or {}})
         except CodecError as exc:
             raise TypeError(f"{what}: {exc}") from None
+        proc = self._proc
         try:
             send_frame(self._to_worker, payload)
-            reply = decode(recv_frame(self._from_worker, time.monotonic() + timeout_s))
+            frame = recv_frame(self._from_worker, time.monotonic() + timeout_s,
+                               alive=lambda: proc.poll() is None)
+            reply = decode(frame)
         except TimeoutError:
-            self.close()
-            raise LearnerError("timeout", f"{what} did not return within {timeout_s:.0f} s "
-                                          "(an endless loop, or too slow)", self.output) from None
-        except (EOFError, BrokenPipeError, OSError):
-            code = self._proc.wait(timeout=5)
+            self.close()  # first: closing drains the rest of the output
             out = self.output
+            raise LearnerError("timeout", f"{what} timed out: no answer within "
+                                          f"{timeout_s:g} s (an endless loop, or too slow)"
+                               + _last_lines(out), out) from None
+        except (EOFError, OSError):  # OSError covers BrokenPipeError
+            code = self._exit_code()
             self.close()
+            out = self.output
             if any(m in out for m in ("MemoryError", "Cannot allocate memory")):
-                raise LearnerError("memory", f"{what} ran out of memory", out) from None
-            how = (f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
-            raise LearnerError("crashed", f"{what}: the learner's process {how} "
-                                          "(a crash, os._exit or sys.exit in learner code)",
+                raise LearnerError("memory", f"{what} ran out of memory{self._cap()}"
+                                   + _last_lines(out), out) from None
+            raise LearnerError("crashed", f"{what} crashed: the learner's process "
+                                          f"{_how_it_ended(code)}" + _last_lines(out),
                                out) from None
+        except CodecError as exc:
+            self.close()
+            out = self.output
+            raise LearnerError("crashed", f"{what} crashed: its process sent a reply the "
+                                          f"harness cannot read ({exc})", out) from None
+        if not isinstance(reply, dict) or not ({"value", "error"} & set(reply)):
+            self.close()
+            raise LearnerError("crashed", f"{what} crashed: its process sent a malformed reply")
         if "error" in reply:
-            err = reply["error"]
-            kind = err.get("kind", "raised")
-            raise LearnerError(kind, f"{what} {err['message']}", err.get("traceback", ""))
+            err = reply["error"] if isinstance(reply["error"], dict) else {}
+            kind = str(err.get("kind", "raised"))
+            message = f"{what} {err.get('message', 'failed')}"
+            if kind == "memory":
+                message += self._cap()
+            raise LearnerError(kind, message, str(err.get("traceback", "")))
         return reply["value"]
+
+    def _exit_code(self) -> int | None:
+        """The worker's exit code; a worker that closed its pipe but lives on is ended."""
+        try:
+            return self._proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            kill_group(self._proc.pid)
+            return self._proc.wait()
+
+    def _cap(self) -> str:
+        return f" (its memory cap is {self._memory / 1024**3:g} GiB)" if self._memory else ""
+
+
+def _how_it_ended(code: int | None) -> str:
+    if code is None:
+        return "ended"
+    if code >= 0:
+        return f"exited with code {code} (os._exit or sys.exit in learner code)"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    why = {"SIGSEGV": "a segmentation fault: bad memory access, often from ctypes or a "
+                      "C extension", "SIGKILL": "killed from outside, or out of memory",
+           "SIGABRT": "aborted by a C library"}.get(name, "killed by a signal")
+    return f"was killed by {name} ({why})"
+
+
+def _last_lines(output: str, n: int = 5) -> str:
+    lines = [line for line in output.splitlines() if line.strip()][-n:]
+    return ("\nlast output:\n" + "\n".join(line[:200] for line in lines)) if lines else ""
 
 
 class _Timed:

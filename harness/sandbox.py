@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import resource
+import select
 import signal
 import subprocess
 import threading
@@ -45,6 +46,87 @@ def kill_group(pid: int) -> None:
         pass
 
 
+def descendants(pid: int) -> list[tuple[int, int]]:
+    """(pid, pgid) of every living descendant of `pid`, read from /proc (Linux); [] elsewhere.
+
+    A child that started its own session (the check worker does) is not in `pid`'s process
+    group, so killing that group alone would leave it running.
+    """
+    parent_of: dict[int, tuple[int, int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        parent_of[int(entry)] = (int(fields[1]), int(fields[2]))  # ppid, pgrp
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        for child, (ppid, pgid) in parent_of.items():
+            if ppid == current:
+                found.append((child, pgid))
+                frontier.append(child)
+    return found
+
+
+def pipe_holders(fd: int) -> list[int]:
+    """Pids (other than ours) with the other end of pipe `fd` open, read from /proc (Linux).
+
+    Finds a process that left our process tree (setsid, double fork) but still holds the
+    child's output pipe, so it can be ended too.
+    """
+    try:
+        target = f"pipe:[{os.fstat(fd).st_ino}]"
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    me, found = os.getpid(), []
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            fds = os.listdir(f"/proc/{entry}/fd")
+            if any(os.readlink(f"/proc/{entry}/fd/{n}") == target for n in fds):
+                found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def kill_pipe_holders(fd: int) -> None:
+    ours = os.getpgrp()
+    for holder in pipe_holders(fd):
+        try:
+            if os.getpgid(holder) == holder != ours:
+                kill_group(holder)
+            os.kill(holder, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL `pid`'s group and the group of every descendant (never our own group)."""
+    ours = os.getpgrp()
+    for _ in range(2):  # a second pass catches what forked while the first one ran
+        tree = descendants(pid)
+        for gid in {pid} | {pgid for _, pgid in tree}:
+            if gid != ours:
+                kill_group(gid)
+        for child, pgid in tree:
+            if pgid == ours:
+                try:
+                    os.kill(child, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+
 class OutputCapture:
     """Drains a pipe on a thread, keeping the head and tail and counting every byte."""
 
@@ -56,12 +138,21 @@ class OutputCapture:
         self.total = 0
         self._on_line = on_line
         self._partial = b""
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
         self._thread.start()
 
     def _drain(self, stream) -> None:
+        fd = stream.fileno()
         while True:
             try:
+                # select first, so that stop() ends the thread even when a process that
+                # escaped every kill still holds the pipe's write end open
+                ready, _, _ = select.select([fd], [], [], 0.1)
+                if not ready:
+                    if self._stop.is_set():
+                        break
+                    continue
                 chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
             except (OSError, ValueError):
                 break
@@ -89,7 +180,10 @@ class OutputCapture:
                 pass
 
     def join(self, timeout: float = 5.0) -> None:
+        """Wait up to `timeout` for end-of-file, then stop draining whatever is left."""
         self._thread.join(timeout)
+        self._stop.set()
+        self._thread.join(1.0)
 
     def text(self) -> str:
         """Everything if it fit, else head + a note of what was cut + tail."""
@@ -159,11 +253,12 @@ def run_sandboxed(cmd: Sequence[str], *, timeout_s: float,
         elif cancel is not None and cancel.is_set():
             status = "cancelled"
         if status:
-            kill_group(proc.pid)
+            kill_tree(proc.pid)
             break
         time.sleep(0.05)
     returncode = proc.wait()
     kill_group(proc.pid)  # whatever it forked and left behind goes too
+    kill_pipe_holders(proc.stdout.fileno())  # and what escaped the group but writes to us
     capture.join()
     proc.stdout.close()
     output = capture.text()

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -215,10 +213,11 @@ class Store:
         if learner:
             sql += " WHERE learner = ?"
             args.append(learner)
-        sql += " ORDER BY id"
-        if limit:
-            sql = f"SELECT * FROM ({sql.replace('ORDER BY id', 'ORDER BY id DESC')} LIMIT ?) ORDER BY id"
+        if limit:  # the newest `limit` events, oldest first
+            sql = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id"
             args.append(limit)
+        else:
+            sql += " ORDER BY id"
         return list(self.db.query(sql, args))
 
     # --- learners -------------------------------------------------------------------------
@@ -238,7 +237,8 @@ class Store:
         return [r["name"] for r in self.db.query("SELECT name FROM learners ORDER BY name")]
 
     def _has_learner(self, name: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM learners WHERE name = ?", (name,)).fetchone() is not None
+        row = self.conn.execute("SELECT 1 FROM learners WHERE name = ?", (name,)).fetchone()
+        return row is not None
 
     def _require_learner(self, name: str) -> None:
         validate_name(name)
@@ -451,25 +451,3 @@ class Store:
         """`PRAGMA integrity_check` rows; ['ok'] when the file is sound."""
         with self._lock:
             return [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
-
-
-def open_store(path: Path | str, retries: int = 0, on_retry: Callable[[], None] | None = None) -> Store:
-    """Open a store, retrying briefly if another process holds an exclusive lock."""
-    for attempt in range(retries + 1):
-        try:
-            return Store(path)
-        except sqlite3.OperationalError:
-            if attempt == retries:
-                raise
-            if on_retry:
-                on_retry()
-            time.sleep(0.2)
-    raise AssertionError("unreachable")
-
-
-def backup(path: Path) -> Path:
-    """Copy a database file aside (used by `harness doctor --backup`)."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    dst = path.with_name(f"{path.name}.bak-{stamp}")
-    shutil.copyfile(path, dst)
-    return dst

@@ -10,11 +10,14 @@ import argparse
 import importlib
 import importlib.util
 import os
+import signal
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
 
-from harness.remote import decode, encode, recv_frame, send_frame
+from harness.remote import CodecError, decode, encode, recv_frame, send_frame
 
 
 def _load(args: argparse.Namespace):
@@ -27,6 +30,23 @@ def _load(args: argparse.Namespace):
     sys.modules[path.stem] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _die_with_parent() -> None:
+    """End this worker's whole process group once the process that started it is gone.
+
+    The worker leads its own session, so a grader that is killed (by a time limit, or by
+    learner code sending it a signal) would otherwise leave it, and anything it forked,
+    running. Bound before the learner's module is imported, so patching `os` cannot stop it.
+    """
+    parent, getppid, killpg, sleep = os.getppid(), os.getppid, os.killpg, time.sleep
+
+    def watch() -> None:
+        while getppid() == parent:
+            sleep(0.25)
+        killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, name="harness-watchdog", daemon=True).start()
 
 
 def _short_traceback(exc: BaseException) -> str:
@@ -60,9 +80,14 @@ def serve(args: argparse.Namespace) -> None:
 
     while True:
         try:
-            request = decode(recv_frame(in_fd), resolve)
+            frame = recv_frame(in_fd)
         except EOFError:
             return
+        try:
+            request = decode(frame, resolve)
+        except CodecError as exc:  # e.g. a handle from a worker that has since been replaced
+            send_frame(out_fd, _error("raised", f"cannot take these arguments: {exc}"))
+            continue
         name = request["fn"]
         if import_error is not None:
             exc = import_error
@@ -75,9 +100,9 @@ def serve(args: argparse.Namespace) -> None:
                 value = getattr(module, name)(*request["args"], **request["kwargs"])
                 reply = encode({"value": value}, make_handle)
             except NotImplementedError as exc:
+                detail = f": {exc}" if str(exc) else ""
                 reply = _error("not_implemented",
-                               f"is not implemented yet (raise NotImplementedError{': ' + str(exc) if str(exc) else ''})",
-                               exc)
+                               f"is not implemented yet (raise NotImplementedError{detail})", exc)
             except MemoryError as exc:
                 reply = _error("memory", "ran out of memory", exc)
             except SystemExit as exc:
@@ -98,6 +123,7 @@ def main() -> None:
     group.add_argument("--path")
     args = parser.parse_args()
     os.environ.setdefault("MPLBACKEND", "Agg")
+    _die_with_parent()
     serve(args)
 
 

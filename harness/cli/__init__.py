@@ -6,6 +6,7 @@ Each command group lives in its own module and registers itself on `main`.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -26,6 +27,15 @@ class _Group(click.Group):
         except BrokenPipeError:  # `harness ... | head` closed the pipe: not an error
             sys.stderr.close()
             raise SystemExit(0) from None
+        except sqlite3.OperationalError as exc:
+            raise click.ClickException(
+                f"the progress database is busy or locked ({exc}); another harness process "
+                "may hold it: try again in a moment") from None
+        except sqlite3.DatabaseError as exc:
+            db = ctx.obj.db_path if isinstance(ctx.obj, Context) else "the database"
+            raise click.ClickException(
+                f"{db} is damaged ({exc}). Run `harness doctor`, then move it aside "
+                f"(mv {db} {db}.broken) and restore a backup ({db}.bak-*)") from None
         except USER_ERRORS as exc:
             raise user_error(exc) from None
 

@@ -10,7 +10,6 @@ import click
 
 from harness.chapter import Chapter, ManifestError, load_chapter
 from harness.learners import DEFAULT_LEARNER, LearnerNameError, create_folders, validate_name
-from harness.paths import default_db_path
 from harness.store import Store, StoreError
 
 # Errors a user can cause and fix; shown as one clear line, never a traceback.
