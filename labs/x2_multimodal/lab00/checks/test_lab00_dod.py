@@ -1,0 +1,298 @@
+"""Lab 00 Definition of Done: a tiny ViT in NumPy.
+
+Run against the reference or a learner's folder:
+
+    .venv/bin/python -m pytest labs/x2_multimodal/lab00/checks -p harness.checks_plugin \
+        --impl reference
+    .venv/bin/python -m pytest labs/x2_multimodal/lab00/checks -p harness.checks_plugin \
+        --impl learners/NAME/extension-X2/lab-00 --task attention
+
+Every check compares with the reference *and* with something the reference cannot fake:
+a plain-loop computation written here, central finite differences of the implementation's
+own forward, or an accuracy this file measures on icons it generates with its own seed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from harness.checking import (
+    expect_close,
+    expect_grad_close,
+    expect_shape,
+    numeric_grad,
+    relative_error,
+)
+from labs.x2_multimodal.lab00 import tiny_vit as ref
+from labs.x2_multimodal.lab00.data import icon_dataset
+
+SEED = 20261127  # the checks' own data; the reference trains on other seeds and splits
+FD_COORDS = 40  # finite-difference probes per array: enough to catch a wrong term
+FD_TOL = 1e-5
+TRAIN_BUDGET_S = 300.0  # the chapter's 5-minute training budget
+TRAIN_MIN_ACC = 0.80
+
+
+def rng(offset: int = 0) -> np.random.Generator:
+    return np.random.default_rng(SEED + offset)
+
+
+def fd_check(forward, x: np.ndarray, r: np.ndarray, analytic, what: str) -> None:
+    """Compare `analytic` with central differences of sum(forward(x) * r) at FD_COORDS points.
+
+    `forward(x)` runs the implementation under test, so this checks its backward against
+    its own forward; the forward itself is checked separately against a plain loop.
+    """
+    analytic = expect_shape(analytic, x.shape, what)
+    idx, numeric = numeric_grad(lambda z: float(np.sum(forward(z) * r)), x, coords=FD_COORDS)
+    got = np.asarray(analytic, dtype=np.float64).reshape(-1)[idx]
+    err = relative_error(got, numeric)
+    if err > FD_TOL:
+        worst = int(np.argmax(np.abs(got - numeric)))
+        where = tuple(int(i) for i in np.unravel_index(idx[worst], x.shape))
+        raise AssertionError(
+            f"{what} vs finite differences of your forward: relative error {err:.3g} > "
+            f"{FD_TOL:g}; worst at index {where}: finite differences {numeric[worst]:.6g}, "
+            f"your backward {got[worst]:.6g}"
+        )
+
+
+# ------------------------------------------------------------------------------ patchify
+
+
+def patchify_loop(image: np.ndarray, p: int) -> np.ndarray:
+    H, W, C = image.shape
+    out = np.zeros(((H // p) * (W // p), p * p * C), image.dtype)
+    for i in range(H // p):
+        for j in range(W // p):
+            k = 0
+            for r in range(p):
+                for c in range(p):
+                    for ch in range(C):
+                        out[i * (W // p) + j, k] = image[i * p + r, j * p + c, ch]
+                        k += 1
+    return out
+
+
+@pytest.mark.task("patchify")
+def test_patchify_vit_base_geometry(impl):
+    """A 224x224 RGB image with 16x16 patches is ViT-Base's 196 tokens of 768 numbers."""
+    image = rng(1).random((224, 224, 3))
+    got = expect_shape(impl.patchify(image, 16), (196, 768), "patchify((224, 224, 3), 16)")
+    expect_close(got, patchify_loop(image, 16), "patches vs a plain loop", rtol=0, atol=0)
+    expect_close(got, ref.patchify(image, 16), "patches vs the reference", rtol=0, atol=0)
+
+
+@pytest.mark.task("patchify")
+def test_patchify_batched_and_non_square(impl):
+    images = rng(2).random((3, 8, 12, 2))  # 2 x 3 patches of 4x4x2 per image
+    got = expect_shape(impl.patchify(images, 4), (3, 6, 32), "patchify((3, 8, 12, 2), 4)")
+    for b in range(3):
+        expect_close(
+            got[b], patchify_loop(images[b], 4), f"image {b} vs a plain loop", rtol=0, atol=0
+        )
+
+
+# ------------------------------------------------------------------------------ layernorm
+
+
+def layernorm_loop(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    rows = x.reshape(-1, x.shape[-1])
+    out = np.zeros_like(rows)
+    for i, row in enumerate(rows):
+        mean = sum(row) / len(row)
+        var = sum((v - mean) ** 2 for v in row) / len(row)
+        out[i] = [(v - mean) / math.sqrt(var + eps) * g[j] + b[j] for j, v in enumerate(row)]
+    return out.reshape(x.shape)
+
+
+@pytest.mark.task("layernorm")
+def test_layernorm_forward(impl):
+    x = rng(3).normal(2.0, 3.0, (2, 5, 16))
+    g, b = rng(4).normal(1.0, 0.2, 16), rng(5).normal(0.0, 0.2, 16)
+    y, _ = impl.layernorm(x, g, b)
+    expect_close(y, layernorm_loop(x, g, b), "layernorm y vs a plain loop", rtol=1e-9, atol=1e-9)
+    expect_close(y, ref.layernorm(x, g, b)[0], "layernorm y vs the reference", rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.task("layernorm")
+def test_layernorm_backward(impl):
+    x = rng(6).normal(0.0, 2.0, (3, 4, 8))
+    g, b = rng(7).normal(1.0, 0.3, 8), rng(8).normal(0.0, 0.3, 8)
+    r = rng(9).normal(size=x.shape)
+    _, cache = impl.layernorm(x, g, b)
+    dx, dg, db = impl.layernorm_backward(r, cache)
+    fd_check(lambda z: impl.layernorm(z, g, b)[0], x, r, dx, "layernorm dx")
+    fd_check(lambda z: impl.layernorm(x, z, b)[0], g, r, dg, "layernorm dgamma")
+    fd_check(lambda z: impl.layernorm(x, g, z)[0], b, r, db, "layernorm dbeta")
+    want = ref.layernorm_backward(r, ref.layernorm(x, g, b)[1])
+    for got, expected, name in zip((dx, dg, db), want, ("dx", "dgamma", "dbeta"), strict=True):
+        expect_grad_close(got, expected, f"layernorm {name} vs the reference")
+
+
+# ------------------------------------------------------------------------------ attention
+
+
+def attention_params(D: int, offset: int) -> dict[str, np.ndarray]:
+    r = rng(offset)
+    return {
+        "wqkv": r.normal(0, 0.4, (D, 3 * D)), "bqkv": r.normal(0, 0.1, 3 * D),
+        "wo": r.normal(0, 0.4, (D, D)), "bo": r.normal(0, 0.1, D),
+    }  # fmt: skip
+
+
+def attention_loop(x, p, n_heads, key_mask=None) -> np.ndarray:
+    """Vaswani et al.'s equations one batch item, one head, one query at a time."""
+    B, N, D = x.shape
+    dh = D // n_heads
+    out = np.zeros((B, N, D))
+    for b in range(B):
+        qkv = x[b] @ p["wqkv"] + p["bqkv"]
+        q, k, v = qkv[:, :D], qkv[:, D : 2 * D], qkv[:, 2 * D :]
+        heads = np.zeros((N, D))
+        for h in range(n_heads):
+            cols = slice(h * dh, (h + 1) * dh)
+            for i in range(N):
+                keys = [j for j in range(N) if key_mask is None or key_mask[b, j]]
+                scores = [float(q[i, cols] @ k[j, cols]) / math.sqrt(dh) for j in keys]
+                top = max(scores)
+                weights = [math.exp(s - top) for s in scores]
+                total = sum(weights)
+                heads[i, cols] = sum(
+                    w / total * v[j, cols] for w, j in zip(weights, keys, strict=True)
+                )
+        out[b] = heads @ p["wo"] + p["bo"]
+    return out
+
+
+@pytest.mark.task("attention")
+@pytest.mark.parametrize("masked", [False, True], ids=["no-mask", "key-mask"])
+def test_attention_forward(impl, masked):
+    x, p = rng(10).normal(size=(2, 5, 8)), attention_params(8, 11)
+    key_mask = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], bool) if masked else None
+    y, _ = impl.attention(x, p, 2, key_mask)
+    expect_close(
+        y, attention_loop(x, p, 2, key_mask), "attention y vs a plain loop", rtol=1e-8, atol=1e-9
+    )
+    expect_close(
+        y, ref.attention(x, p, 2, key_mask)[0], "attention y vs the reference", rtol=1e-8, atol=1e-9
+    )
+
+
+@pytest.mark.task("attention")
+@pytest.mark.parametrize("masked", [False, True], ids=["no-mask", "key-mask"])
+def test_attention_backward(impl, masked):
+    x, p = rng(12).normal(size=(2, 4, 8)), attention_params(8, 13)
+    key_mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0]], bool) if masked else None
+    r = rng(14).normal(size=x.shape)
+    _, cache = impl.attention(x, p, 2, key_mask)
+    dx, grads = impl.attention_backward(r, cache)
+    fd_check(lambda z: impl.attention(z, p, 2, key_mask)[0], x, r, dx, "attention dx")
+    for name in p:
+        fd_check(
+            lambda z, name=name: impl.attention(x, {**p, name: z}, 2, key_mask)[0],
+            p[name], r, grads[name], f"attention d{name}",
+        )  # fmt: skip
+    want_dx, want = ref.attention_backward(r, ref.attention(x, p, 2, key_mask)[1])
+    expect_grad_close(dx, want_dx, "attention dx vs the reference")
+    for name in p:
+        expect_grad_close(grads[name], want[name], f"attention d{name} vs the reference")
+
+
+# ------------------------------------------------------------------------------ block
+
+BLOCK_KEYS = ("ln1_g", "ln1_b", "attn_wqkv", "attn_bqkv", "attn_wo", "attn_bo",
+              "ln2_g", "ln2_b", "mlp_w1", "mlp_b1", "mlp_w2", "mlp_b2")  # fmt: skip
+
+
+def block_params(D: int, hidden: int, offset: int) -> dict[str, np.ndarray]:
+    r = rng(offset)
+    shapes = {
+        "ln1_g": (D,), "ln1_b": (D,), "attn_wqkv": (D, 3 * D), "attn_bqkv": (3 * D,),
+        "attn_wo": (D, D), "attn_bo": (D,), "ln2_g": (D,), "ln2_b": (D,),
+        "mlp_w1": (D, hidden), "mlp_b1": (hidden,), "mlp_w2": (hidden, D), "mlp_b2": (D,),
+    }  # fmt: skip
+    p = {k: r.normal(0, 0.3 if len(s) == 2 else 0.1, s) for k, s in shapes.items()}
+    p["ln1_g"] += 1.0
+    p["ln2_g"] += 1.0
+    return p
+
+
+def gelu_tanh(z: np.ndarray) -> np.ndarray:
+    return 0.5 * z * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3)))
+
+
+def block_loop(x, p, n_heads, key_mask=None) -> np.ndarray:
+    """The pre-LN block from this file's own loops: h = x + MHSA(LN1 x); y = h + MLP(LN2 h)."""
+    attn_p = {
+        "wqkv": p["attn_wqkv"],
+        "bqkv": p["attn_bqkv"],
+        "wo": p["attn_wo"],
+        "bo": p["attn_bo"],
+    }
+    h = x + attention_loop(layernorm_loop(x, p["ln1_g"], p["ln1_b"]), attn_p, n_heads, key_mask)
+    z = layernorm_loop(h, p["ln2_g"], p["ln2_b"])
+    return h + gelu_tanh(z @ p["mlp_w1"] + p["mlp_b1"]) @ p["mlp_w2"] + p["mlp_b2"]
+
+
+@pytest.mark.task("block")
+def test_block_forward(impl):
+    x, p = rng(20).normal(size=(2, 5, 8)), block_params(8, 16, 21)
+    key_mask = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]], bool)
+    y, _ = impl.block(x, p, 2, key_mask)
+    expect_close(
+        y,
+        block_loop(x, p, 2, key_mask),
+        "block y vs plain loops (pre-LN, GELU tanh)",
+        rtol=1e-7,
+        atol=1e-8,
+    )
+    expect_close(
+        y, ref.block(x, p, 2, key_mask)[0], "block y vs the reference", rtol=1e-8, atol=1e-9
+    )
+
+
+@pytest.mark.task("block")
+def test_block_backward(impl):
+    x, p = rng(22).normal(size=(2, 4, 8)), block_params(8, 16, 23)
+    key_mask = np.array([[1, 1, 1, 1], [1, 1, 1, 0]], bool)
+    r = rng(24).normal(size=x.shape)
+    _, cache = impl.block(x, p, 2, key_mask)
+    dx, grads = impl.block_backward(r, cache)
+    missing = sorted(set(BLOCK_KEYS) - set(grads))
+    assert not missing, f"block_backward grads lack {missing}; expected keys {list(BLOCK_KEYS)}"
+    fd_check(lambda z: impl.block(z, p, 2, key_mask)[0], x, r, dx, "block dx")
+    for name in BLOCK_KEYS:
+        fd_check(
+            lambda z, name=name: impl.block(x, {**p, name: z}, 2, key_mask)[0],
+            p[name], r, grads[name], f"block d{name}",
+        )  # fmt: skip
+    want_dx, want = ref.block_backward(r, ref.block(x, p, 2, key_mask)[1])
+    expect_grad_close(dx, want_dx, "block dx vs the reference")
+    for name in BLOCK_KEYS:
+        expect_grad_close(grads[name], want[name], f"block d{name} vs the reference")
+
+
+# ------------------------------------------------------------------------------ train
+
+
+@pytest.mark.task("train")
+def test_train_verb_classifier_beats_80_percent_on_unseen_icons(impl):
+    """Train with the chapter's 5-minute budget; this check scores the model on its own icons."""
+    images, labels = icon_dataset(1000, SEED, "heldout")
+    config = {"target": "verb", "stop_at_accuracy": 0.93}
+    params = impl.with_timeout(TRAIN_BUDGET_S + 90).train(config, 0, TRAIN_BUDGET_S)
+    pred = impl.with_timeout(120).predict(params, images)
+    assert isinstance(pred, dict) and "verb" in pred, (
+        f"predict must return a dict with a 'verb' array; got {type(pred).__name__}"
+        + (f" with keys {sorted(pred)}" if isinstance(pred, dict) else "")
+    )
+    verbs = expect_shape(pred["verb"], (len(images),), "predict(...)['verb']")
+    acc = float(np.mean(verbs.astype(np.int64) == labels["verb"]))
+    assert acc > TRAIN_MIN_ACC, (
+        f"verb top-1 on 1000 unseen icons is {acc:.1%}; needs > {TRAIN_MIN_ACC:.0%} "
+        f"after at most {TRAIN_BUDGET_S:.0f} s of training"
+    )

@@ -1,0 +1,28 @@
+"""Lab 00's view of the icon data set: images plus one integer label array per head."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labs.x2_multimodal import grammar
+from labs.x2_multimodal.icons import SPLITS, make_icons
+
+# The classifier heads of each training target; "form" is right only when all three are.
+HEADS: dict[str, tuple[tuple[str, int], ...]] = {
+    "verb": (("verb", grammar.N_VERBS),),
+    "form": (("verb", grammar.N_VERBS), ("tense", grammar.N_TENSES), ("person", grammar.N_PERSONS)),
+}
+LABELS = ("verb", "tense", "person", "form")
+
+
+def icon_dataset(n: int, seed: int, split: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """`n` icons (n, 32, 32) float32 in [0, 1] and {"verb", "tense", "person", "form"} int64 labels.
+
+    `split` is one of icons.SPLITS ("train", "heldout"): a model trains on ("train", seed),
+    watches its progress on ("heldout", seed), and is scored on ("heldout", other seed).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
+    icons = make_icons(n, seed, size=32, split=split)
+    labels = {name: np.asarray(getattr(icons, name), dtype=np.int64) for name in LABELS}
+    return icons.images, labels
