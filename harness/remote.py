@@ -275,6 +275,9 @@ class RemoteModule:
                "--out-fd", str(resp_w), *target]
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
                    MPLBACKEND="Agg")
+        # Two BLAS threads on a busy 2-core machine stall NumPy by 10x or more; a learner's
+        # code is judged on one thread, the same everywhere.
+        env.setdefault("OPENBLAS_NUM_THREADS", "1")
         self._proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             pass_fds=(req_r, resp_w), cwd=cwd, env=env, start_new_session=True,
