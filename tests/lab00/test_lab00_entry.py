@@ -86,11 +86,14 @@ def test_reference_beats_80_percent_verb_accuracy_within_60_seconds():
 
 
 @pytest.mark.slow
-def test_experiment_writes_plots_and_metrics(tmp_path):
+def test_experiment_writes_plots_and_a_step_count_makes_it_repeatable(tmp_path):
     rows = []
-    metrics = experiment.run(tmp_path, 0, tiny_vit, rows.append, budget_s=20.0)
-    for name in metrics["plots"]:
-        assert (tmp_path / name).stat().st_size > 1000
-    assert rows and rows[-1]["step"] == metrics["steps"]
-    assert 0.0 <= metrics["test_acc"] <= 1.0
-    assert set(metrics["test_acc_per_head"]) == {"verb"}
+    first = experiment.run(tmp_path / "a", 0, tiny_vit, rows.append, steps=120)
+    for name in first["config"]["plots"]:
+        assert (tmp_path / "a" / name).stat().st_size > 1000
+    assert rows and rows[-1]["step"] == first["config"]["steps"] == 120
+    assert 0.0 <= first["metrics"]["test_acc"] <= 1.0
+    assert first["metrics"]["test_acc"] == first["metrics"]["test_acc_verb"]
+    again = experiment.run(tmp_path / "b", 0, tiny_vit, lambda row: None, steps=120)
+    assert again["metrics"] == first["metrics"]
+    assert again["dataset_hash"] == first["dataset_hash"]

@@ -8,6 +8,7 @@ measures either implementation, and the score comes from icons this module draws
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import time
 from collections.abc import Callable
@@ -36,12 +37,15 @@ def run(
     progress: Callable[[dict], None],
     target: str = "verb",
     budget_s: float = 60.0,
+    steps: int | None = None,
 ) -> dict:
-    """Train for `budget_s` seconds, then score on N_TEST held-out icons.
+    """Train for `budget_s` seconds (or exactly `steps` steps), then score on N_TEST held-out
+    icons. With `steps` the learning-rate schedule follows the step count, not the clock, so
+    the same seed and step count give the same model: that is what `harness reproduce` uses.
 
     `progress` receives each evaluation row the entry's `train` reports ({"step", "loss",
     "eval_acc", "elapsed_s", ...}); a `train` without a `progress` parameter reports nothing
-    and the curve plot says so. Returns the metrics dict.
+    and the curve plot says so. Returns {"metrics", "config", "dataset_hash"}.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -54,7 +58,11 @@ def run(
 
     kwargs = {"progress": on_row} if "progress" in inspect.signature(entry.train).parameters else {}
     start = time.perf_counter()
-    params = entry.train({"target": target}, seed, budget_s, **kwargs)
+    config = {"target": target}
+    if steps is not None:
+        config["max_steps"] = int(steps)
+    limit = f"{steps} steps" if steps is not None else f"budget {budget_s:g} s"
+    params = entry.train(config, seed, 1e9 if steps is not None else budget_s, **kwargs)
     train_s = time.perf_counter() - start
 
     images, labels = icon_dataset(N_TEST, seed + TEST_SEED_OFFSET, "heldout")
@@ -66,21 +74,33 @@ def run(
         all_right &= np.asarray(pred[name]) == labels[name]
     confusion = confusion_matrix(labels["verb"], np.asarray(pred["verb"]), grammar.N_VERBS)
 
-    plot_curve(curve, out_dir / CURVE_PNG, target, budget_s)
+    plot_curve(curve, out_dir / CURVE_PNG, target, limit)
     plot_confusion(confusion, out_dir / CONFUSION_PNG, per_head["verb"])
-    return {
+    trained_steps = int(curve[-1]["step"]) if curve else steps
+    metrics = {
+        "test_acc": float(all_right.mean()),
+        **{f"test_acc_{name}": acc for name, acc in per_head.items()},
+        "final_val_acc": curve[-1]["eval_acc"] if curve else None,
+        "most_confused_verbs": most_confused(confusion, 3),
+    }
+    config = {
         "target": target,
-        "budget_s": budget_s,
+        "budget_s": None if steps is not None else budget_s,
+        "steps": trained_steps,
         "train_wall_s": round(train_s, 2),
         "test_icons": N_TEST,
         "test_seed": seed + TEST_SEED_OFFSET,
-        "test_acc": float(all_right.mean()),
-        "test_acc_per_head": per_head,
-        "steps": int(curve[-1]["step"]) if curve else None,
-        "final_val_acc": curve[-1]["eval_acc"] if curve else None,
-        "most_confused_verbs": most_confused(confusion, 3),
         "plots": [CURVE_PNG, CONFUSION_PNG],
     }
+    return {"metrics": metrics, "config": config, "dataset_hash": test_set_hash(images, labels)}
+
+
+def test_set_hash(images: np.ndarray, labels: dict[str, np.ndarray]) -> str:
+    """sha256 of the scored icons and their labels: the same seed must give the same set."""
+    digest = hashlib.sha256(np.ascontiguousarray(images).tobytes())
+    for name in sorted(labels):
+        digest.update(np.ascontiguousarray(labels[name]).tobytes())
+    return digest.hexdigest()
 
 
 def confusion_matrix(truth: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
@@ -104,7 +124,7 @@ def most_confused(confusion: np.ndarray, n: int) -> list[dict]:
     return out
 
 
-def plot_curve(curve: list[dict], path: Path, target: str, budget_s: float) -> None:
+def plot_curve(curve: list[dict], path: Path, target: str, limit: str) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.6), dpi=120)
     if curve:
         t = [r["elapsed_s"] for r in curve]
@@ -123,7 +143,7 @@ def plot_curve(curve: list[dict], path: Path, target: str, budget_s: float) -> N
                 transform=ax.transAxes)  # fmt: skip
     ax.set_xlabel("seconds")
     ax.set_ylabel("accuracy")
-    ax.set_title(f"tiny ViT, target {target!r}, budget {budget_s:g} s", fontsize=10)
+    ax.set_title(f"tiny ViT, target {target!r}, {limit}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -91,6 +91,7 @@ DEFAULT_CONFIG = {
     "n_train": 10_000,
     "n_val": 1_000,
     "stop_at_accuracy": None,  # stop early once validation accuracy reaches this
+    "max_steps": 100_000,  # a step count makes a run repeatable; the time budget does not
 }
 
 
@@ -112,7 +113,7 @@ def make_configs(config: dict) -> tuple[vit.ViTConfig, vit.TrainConfig, dict]:
     training = vit.TrainConfig(
         batch_size=int(merged["batch_size"]), lr=float(merged["lr"]),
         weight_decay=float(merged["weight_decay"]), n_train=int(merged["n_train"]),
-        n_eval=int(merged["n_val"]),
+        n_eval=int(merged["n_val"]), max_steps=int(merged["max_steps"]),
     )  # fmt: skip
     return model, training, merged
 

@@ -158,7 +158,9 @@ def train(config: dict, seed: int, time_budget_s: float) -> dict:
     Args:
         config: {"target": "verb"} (one head over the 20 verbs) or {"target": "form"} (three
             heads: verb 20, tense 5, person 3). It may also hold "stop_at_accuracy": stop once
-            your own validation accuracy reaches it. Ignore keys you do not use.
+            your own validation accuracy reaches it, and "max_steps": stop after that many
+            optimizer steps (`harness run --steps` and `harness reproduce` use it). Ignore
+            keys you do not use.
         seed: seeds your initialisation and your data: use `icon_dataset(n, seed, "train")`
             for training and `icon_dataset(n, seed, "heldout")` to watch progress. The
             checks score you on "heldout" icons drawn with a seed of their own.
