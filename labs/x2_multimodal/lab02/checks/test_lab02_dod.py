@@ -1,0 +1,365 @@
+"""Lab 02 Definition-of-Done checks (run with `-p harness.checks_plugin`; see docs/CHECKS.md).
+
+The implementation under test is `impl` (a worker process). whisper-tiny.en is loaded once, here,
+in the trusted process: the learner's numbers are fed to the real model and judged by what
+the model does with them (shapes, transcripts), by transformers' own feature extractor and
+filter bank, and by plain-loop computations in this file, as well as by the reference.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness.checking import expect_close, expect_shape
+from labs.x2_multimodal.lab02 import whisper_lab as ref
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+CLIPS = Path(ref.__file__).resolve().parent / "clips"
+CLIP_FOR_TRANSCRIPT = "07-drink.wav"
+TIMESTAMP_BEGIN, EOT = 50363, 50256
+
+
+class _Whisper:
+    """whisper-tiny.en, loaded on first use (a stub that fails first never pays for it)."""
+
+    def __getattr__(self, name):
+        from labs.x2_multimodal.lab02.whisper_model import load_whisper
+
+        return getattr(load_whisper(), name)
+
+
+@pytest.fixture(scope="module")
+def whisper():
+    return _Whisper()
+
+
+@pytest.fixture(scope="module")
+def clip_index() -> dict[str, str]:
+    entries = json.loads((CLIPS / "clips.json").read_text(encoding="utf-8"))
+    return {e["file"]: e["text"] for e in entries}
+
+
+def _clip(name: str) -> np.ndarray:
+    from labs.x2_multimodal.lab02.audio import read_wav
+
+    return read_wav(CLIPS / name)
+
+
+def _expect_dict(got, keys, what):
+    assert isinstance(got, dict), f"{what}: expected a dict, got {type(got).__name__}"
+    missing = [k for k in keys if k not in got]
+    assert not missing, f"{what}: missing keys {missing}; got {sorted(got)}"
+
+
+# --- frames ---------------------------------------------------------------------------------
+
+
+@pytest.mark.task("frames")
+def test_frame_numbers_match_the_real_model(impl, whisper):
+    import torch
+
+    got = impl.frame_arithmetic()
+    expected = ref.frame_arithmetic()
+    _expect_dict(got, expected, "frame_arithmetic()")
+    fe = whisper.feature_extractor
+    enc = whisper.model.model.encoder
+    with torch.inference_mode():
+        conv1 = enc.conv1(torch.zeros(1, 80, fe.nb_max_frames))
+        conv2 = enc.conv2(conv1)
+    measured = {
+        "n_fft": fe.n_fft,
+        "hop_length": fe.hop_length,
+        "n_samples": fe.n_samples,
+        "n_frames": fe.nb_max_frames,
+        "n_mels": whisper.model.config.num_mel_bins,
+        "conv1_frames": conv1.shape[-1],
+        "encoder_positions": conv2.shape[-1],
+        "n_timestamp_tokens": whisper.model.config.vocab_size - TIMESTAMP_BEGIN,
+    }
+    for key, value in measured.items():
+        assert got[key] == value, (
+            f"frame_arithmetic()['{key}'] = {got[key]!r}, but the real "
+            f"model/feature extractor has {value}"
+        )
+    for key in ("seconds_per_position", "timestamp_step_s"):
+        assert math.isclose(got[key], 30.0 / conv2.shape[-1]), (
+            f"frame_arithmetic()['{key}'] = {got[key]!r}, expected {30.0 / conv2.shape[-1]} "
+            "(30 s over the encoder's positions)"
+        )
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value), f"['{key}']: expected {value}, got {got[key]}"
+
+
+@pytest.mark.task("frames")
+def test_frame_arithmetic_follows_its_arguments(impl):
+    # 8 kHz, 10 s chunks: the same recipe, different numbers; nothing may be hard-coded.
+    got = impl.frame_arithmetic(sample_rate=8000, chunk_s=10.0, n_mels=40)
+    plain = {
+        "n_fft": 200,
+        "hop_length": 80,
+        "n_samples": 80_000,
+        "n_frames": 1000,
+        "n_mels": 40,
+        "n_freq_bins": 101,
+        "conv1_frames": 1000,
+        "encoder_positions": 500,
+        "n_timestamp_tokens": 501,
+    }
+    _expect_dict(got, plain, "frame_arithmetic(sample_rate=8000, chunk_s=10)")
+    for key, value in plain.items():
+        assert got[key] == value, f"8 kHz / 10 s: ['{key}'] expected {value}, got {got[key]}"
+    assert got["seconds_per_position"] == pytest.approx(0.02)
+    assert got == pytest.approx(ref.frame_arithmetic(sample_rate=8000, chunk_s=10.0, n_mels=40))
+
+
+# --- log_mel --------------------------------------------------------------------------------
+
+
+@pytest.mark.task("log_mel")
+def test_mel_filters_match_transformers_filter_bank(impl):
+    from transformers.audio_utils import mel_filter_bank
+
+    for sr, n_fft, n_mels in [(16_000, 400, 80), (8_000, 256, 40)]:
+        got = impl.mel_filters(sr, n_fft, n_mels)
+        theirs = mel_filter_bank(
+            num_frequency_bins=n_fft // 2 + 1,
+            num_mel_filters=n_mels,
+            min_frequency=0.0,
+            max_frequency=sr / 2,
+            sampling_rate=sr,
+            norm="slaney",
+            mel_scale="slaney",
+        ).T
+        expect_close(got, theirs, f"mel_filters({sr}, {n_fft}, {n_mels})", rtol=1e-4, atol=1e-7)
+        expect_close(
+            got,
+            ref.mel_filters(sr, n_fft, n_mels),
+            "mel_filters vs reference",
+            rtol=1e-4,
+            atol=1e-7,
+        )
+
+
+@pytest.mark.task("log_mel")
+def test_log_mel_matches_the_feature_extractor(impl, whisper):
+    rng = np.random.default_rng(20)
+    inputs = {
+        "noise": (rng.standard_normal(16_000 * 3) * 0.1).astype(np.float32),
+        "clip": _clip("00-walk.wav"),
+    }
+    for name, x in inputs.items():
+        got = impl.log_mel_spectrogram(x)
+        theirs = whisper.feature_extractor(
+            x, sampling_rate=16_000, return_tensors="np"
+        ).input_features[0]
+        expect_close(
+            got,
+            theirs,
+            f"log_mel_spectrogram({name}) vs WhisperFeatureExtractor",
+            rtol=0,
+            atol=1e-4,
+        )
+        expect_close(
+            got,
+            ref.log_mel_spectrogram(x),
+            f"log_mel_spectrogram({name}) vs reference",
+            rtol=0,
+            atol=1e-4,
+        )
+
+
+@pytest.mark.task("log_mel")
+def test_your_log_mel_lets_whisper_transcribe_a_clip(impl, whisper, clip_index):
+    from labs.x2_multimodal.lab02.decoding import greedy_ids, normalise
+
+    features = impl.log_mel_spectrogram(_clip(CLIP_FOR_TRANSCRIPT))
+    expect_shape(features, (80, 3000), "log_mel_spectrogram(clip)")
+    ids = greedy_ids(whisper, np.asarray(features, dtype=np.float32))
+    heard = whisper.tokenizer.decode(ids, skip_special_tokens=True).strip()
+    said = clip_index[CLIP_FOR_TRANSCRIPT]
+    assert normalise(heard) == normalise(said), (
+        f"whisper-tiny.en, fed your features for {CLIP_FOR_TRANSCRIPT}, heard {heard!r}; "
+        f"the clip says {said!r}"
+    )
+
+
+# --- cross_attention --------------------------------------------------------------------------
+
+
+def _plain_alignment(att, heads, n_positions, width):
+    """The recipe with explicit loops: z-score per head over tokens, median over time."""
+    k_heads, n_tok = len(heads), att.shape[2]
+    out = np.zeros((n_tok, n_positions))
+    for layer, head in heads:
+        w = att[layer, head, :, :n_positions]
+        z = np.empty_like(w)
+        for s in range(n_positions):
+            col = w[:, s]
+            z[:, s] = (col - col.mean()) / col.std()
+        pad = width // 2
+        for t in range(n_tok):
+            row = list(z[t])
+            padded = row[pad:0:-1] + row + row[-2 : -2 - pad : -1]
+            for s in range(n_positions):
+                out[t, s] += sorted(padded[s : s + width])[pad] / k_heads
+    return out
+
+
+@pytest.mark.task("cross_attention")
+def test_alignment_matrix_matches_a_plain_loop(impl):
+    rng = np.random.default_rng(7)
+    logits = rng.standard_normal((2, 3, 5, 24)) * 2
+    att = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)  # (L, H, T, S)
+    heads = [[0, 1], [1, 2], [1, 0]]
+    got = impl.alignment_matrix(att, heads, 18, 5)
+    expect_close(
+        got,
+        _plain_alignment(att, heads, 18, 5),
+        "alignment_matrix (plain loop)",
+        rtol=1e-6,
+        atol=1e-8,
+    )
+
+
+@pytest.mark.task("cross_attention")
+def test_alignment_on_whisper_cross_attention_orders_the_words(impl, whisper, clip_index):
+    from labs.x2_multimodal.lab02.alignment import cross_attentions
+    from labs.x2_multimodal.lab02.decoding import greedy_ids
+    from labs.x2_multimodal.lab02.whisper_model import NO_TIMESTAMPS, SOT
+
+    x = _clip(CLIP_FOR_TRANSCRIPT)
+    features = ref.log_mel_spectrogram(x)
+    text_ids = greedy_ids(whisper, features)
+    att = cross_attentions(whisper, features, [SOT, NO_TIMESTAMPS, *text_ids, EOT])
+    n_positions = int(np.ceil(x.size / 160 / 2))
+    heads = [list(h) for h in whisper.alignment_heads]
+    got = impl.alignment_matrix(att, heads, n_positions, 7)
+    expected = ref.alignment_matrix(att, heads, n_positions, 7)
+    expect_close(
+        got, expected, "alignment_matrix on whisper's cross-attention", rtol=1e-4, atol=1e-5
+    )
+    rows, cols = impl.dtw_path(-np.asarray(got)[2:])
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    starts = [int(cols[np.argmax(rows == r)]) for r in range(len(text_ids) + 1)]
+    assert starts == sorted(starts) and starts[-1] > starts[0], (
+        f"words should start in order across the clip; start positions {starts}"
+    )
+
+
+def _plain_dtw_cost(cost):
+    n, m = cost.shape
+    acc = np.full((n + 1, m + 1), np.inf)
+    acc[0, 0] = 0
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            acc[i, j] = cost[i - 1, j - 1] + min(acc[i - 1, j - 1], acc[i - 1, j], acc[i, j - 1])
+    return acc[n, m]
+
+
+@pytest.mark.task("cross_attention")
+def test_dtw_path_is_monotone_and_cheapest(impl):
+    rng = np.random.default_rng(11)
+    for shape in [(4, 9), (6, 20), (1, 5), (5, 5)]:
+        cost = rng.random(shape)
+        rows, cols = impl.dtw_path(cost)
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        assert rows.shape == cols.shape and rows.ndim == 1, "dtw_path: two 1-D index arrays"
+        assert (rows[0], cols[0]) == (0, 0), f"{shape}: path starts at {(rows[0], cols[0])}"
+        assert (rows[-1], cols[-1]) == (shape[0] - 1, shape[1] - 1), f"{shape}: path end"
+        steps = set(zip(np.diff(rows).tolist(), np.diff(cols).tolist(), strict=True))
+        assert steps <= {(1, 1), (1, 0), (0, 1)}, f"{shape}: illegal steps {steps}"
+        expect_close(
+            cost[rows, cols].sum(),
+            _plain_dtw_cost(cost),
+            f"{shape}: path cost",
+            rtol=1e-9,
+            atol=1e-9,
+        )
+        ref_rows, ref_cols = ref.dtw_path(cost)
+        assert np.array_equal(rows, ref_rows) and np.array_equal(cols, ref_cols), (
+            f"{shape}: same cost but a different path; check the tie-breaking order"
+        )
+
+
+# --- timestamps ------------------------------------------------------------------------------
+
+
+@pytest.mark.task("timestamps")
+def test_timestamp_mass_on_known_probabilities(impl):
+    begin = 8
+    probs = np.array(
+        [
+            [0.10, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.20, 0.20, 0.15],
+            [0.50, 0.10, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.04, 0.03, 0.03],
+        ]
+    )
+    logits = np.log(probs) + 500.0  # large offsets: a naive softmax overflows
+    got = impl.timestamp_mass(logits, begin)
+    _expect_dict(
+        got,
+        ["timestamp_logprob", "best_text_logprob", "best_text_id", "timestamp_wins"],
+        "timestamp_mass",
+    )
+    expect_close(
+        got["timestamp_logprob"], np.log([0.55, 0.10]), "timestamp_logprob", rtol=1e-6, atol=1e-9
+    )
+    expect_close(
+        got["best_text_logprob"], np.log([0.10, 0.50]), "best_text_logprob", rtol=1e-6, atol=1e-9
+    )
+    assert list(np.asarray(got["best_text_id"])) == [0, 0]
+    assert list(np.asarray(got["timestamp_wins"]).astype(int)) == [1, 0]
+
+
+@pytest.mark.task("timestamps")
+def test_timestamp_mass_on_whisper_logits(impl, whisper):
+    from labs.x2_multimodal.lab02.decoding import generate_with_timestamps
+
+    features = ref.log_mel_spectrogram(_clip("00-walk.wav"))
+    run = generate_with_timestamps(whisper, features)
+    got = impl.timestamp_mass(run["logits"], TIMESTAMP_BEGIN)
+    expected = ref.timestamp_mass(run["logits"], TIMESTAMP_BEGIN)
+    for key in ("timestamp_logprob", "best_text_logprob"):
+        expect_close(
+            got[key],
+            expected[key],
+            f"timestamp_mass on whisper logits: {key}",
+            rtol=1e-5,
+            atol=1e-5,
+        )
+    # Where greedy decoding chose a timestamp after text, timestamps must have had the mass.
+    closing = [i for i, t in enumerate(run["tokens"][1:-1], 1) if t >= TIMESTAMP_BEGIN]
+    wins = np.asarray(got["timestamp_wins"]).astype(int)
+    assert all(wins[i] == 1 for i in closing), (
+        f"steps {closing} produced a timestamp token; timestamp_wins there: "
+        f"{[int(wins[i]) for i in closing]}"
+    )
+
+
+@pytest.mark.task("timestamps")
+def test_segments_by_hand_and_against_transformers(impl, whisper):
+    b = TIMESTAMP_BEGIN
+    tokens = [b + 0, 10, 11, b + 50, b + 50, 12, 50362, b + 100, b + 120, 13, EOT]
+    got = impl.segments_from_tokens(tokens, b, EOT, 0.02)
+    expected = [
+        {"start": 0.0, "end": 1.0, "tokens": [10, 11]},
+        {"start": 1.0, "end": 2.0, "tokens": [12]},
+        {"start": 2.4, "end": None, "tokens": [13]},
+    ]
+    assert got == expected, f"segments_from_tokens({tokens}): expected {expected}, got {got}"
+
+    from labs.x2_multimodal.lab02.decoding import generate_with_timestamps
+
+    run = generate_with_timestamps(whisper, ref.log_mel_spectrogram(_clip("02-cook.wav")))
+    got = impl.segments_from_tokens(run["tokens"], b, EOT, 0.02)
+    theirs = run["segments"]  # transformers' own split of the same tokens
+    assert [(s["start"], s["end"], s["tokens"]) for s in got] == [
+        (s["start"], s["end"], s["tokens"]) for s in theirs
+    ], f"on whisper's tokens {run['tokens']}: got {got}, transformers says {theirs}"
