@@ -35,6 +35,7 @@ format: $(STAMP)  ## ruff format
 	$(BIN)/ruff format .
 
 bench: $(STAMP)  ## run the benchmarks behind docs/PERFORMANCE.md
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:  ## remove the venv and caches
