@@ -14,10 +14,10 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from harness.chapter import Chapter, load_chapter
+from harness.chapter import Chapter, ManifestError, load_chapter
 from harness.learners import create_folders
 from harness.progress import compute_status, next_step
-from harness.store import Store
+from harness.store import Store, StoreError
 from harness.tui.commands import Command, CommandError, from_next_step, parse_command
 from harness.tui.palette import HarnessCommands
 from harness.tui.screens.home import HomeScreen
@@ -29,6 +29,8 @@ class HarnessApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Harness"
     COMMANDS = App.COMMANDS | {HarnessCommands}
+    # Below 100 columns the screens stack their panes instead of setting them side by side.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("slash", "command_line", "Command", key_display="/"),
         Binding("escape", "back", "Back"),
@@ -37,9 +39,16 @@ class HarnessApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, *, store: Store, chapter: Chapter, learner: str | None,
-                 learners_root: Path | None = None, quiz_seed: int | None = None,
-                 autosave_delay: float = 1.0):
+    def __init__(
+        self,
+        *,
+        store: Store,
+        chapter: Chapter,
+        learner: str | None,
+        learners_root: Path | None = None,
+        quiz_seed: int | None = None,
+        autosave_delay: float = 1.0,
+    ):
         super().__init__()
         self.store = store
         self.chapter = chapter
@@ -104,7 +113,11 @@ class HarnessApp(App[None]):
         except CommandError as exc:
             self.notify(str(exc), title="command", severity="error", timeout=8)
             return
-        self.dispatch(command)
+        try:
+            self.dispatch(command)
+        except (StoreError, ManifestError, KeyError, OSError) as exc:  # e.g. a locked database
+            text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            self.notify(str(text), title=f"/{command.verb}", severity="error", timeout=10)
 
     def dispatch(self, command: Command) -> None:
         from harness.tui.screens.help import HelpScreen
@@ -130,8 +143,14 @@ class HarnessApp(App[None]):
             from harness.tui.screens.lab import LabScreen
 
             start = None if verb == "lab" else verb
-            self.show(LabScreen(self.chapter.lab(command.target), start=start,
-                                task=command.task, reference=command.reference))
+            self.show(
+                LabScreen(
+                    self.chapter.lab(command.target),
+                    start=start,
+                    task=command.task,
+                    reference=command.reference,
+                )
+            )
         elif verb == "quiz":
             from harness.tui.screens.quiz import QuizScreen
 
@@ -140,6 +159,11 @@ class HarnessApp(App[None]):
             from harness.tui.screens.reflections import ReflectionsScreen
 
             self.show(ReflectionsScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back" and isinstance(self.screen, HomeScreen):
+            return False  # nothing to go back to: hide it from the footer
+        return True
 
     # --- actions ----------------------------------------------------------------------
 
@@ -173,12 +197,10 @@ class HarnessApp(App[None]):
         except ModuleNotFoundError as exc:
             if exc.name != "harness.tui.screens.mentor":
                 raise
-            self.notify("the mentor view is not yet available", title="mentor",
-                        severity="warning")
+            self.notify("the mentor view is not yet available", title="mentor", severity="warning")
             return
         except AttributeError:
-            self.notify("the mentor view is not yet available", title="mentor",
-                        severity="warning")
+            self.notify("the mentor view is not yet available", title="mentor", severity="warning")
             return
         self.show(screen)
 
@@ -191,10 +213,21 @@ class HarnessApp(App[None]):
         self.run_command_line(from_next_step(command))
 
 
-def make_app(*, store: Store, chapter: Chapter | None = None, learner: str | None = None,
-             learners_root: Path | None = None, quiz_seed: int | None = None,
-             autosave_delay: float = 1.0) -> HarnessApp:
+def make_app(
+    *,
+    store: Store,
+    chapter: Chapter | None = None,
+    learner: str | None = None,
+    learners_root: Path | None = None,
+    quiz_seed: int | None = None,
+    autosave_delay: float = 1.0,
+) -> HarnessApp:
     """Build the TUI over a store; `learner=None` opens the learner picker first."""
-    return HarnessApp(store=store, chapter=chapter or load_chapter(), learner=learner,
-                      learners_root=learners_root, quiz_seed=quiz_seed,
-                      autosave_delay=autosave_delay)
+    return HarnessApp(
+        store=store,
+        chapter=chapter or load_chapter(),
+        learner=learner,
+        learners_root=learners_root,
+        quiz_seed=quiz_seed,
+        autosave_delay=autosave_delay,
+    )

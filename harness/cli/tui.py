@@ -1,0 +1,29 @@
+"""`harness tui`: the learner's whole path through the chapter in one terminal app."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from harness.cli import main
+from harness.cli.common import Context
+
+
+@main.command()
+@click.option(
+    "--learner",
+    "name",
+    help="Learner (default: the only one, or $HARNESS_LEARNER; with several, the app asks).",
+)
+@click.pass_obj
+def tui(ctx: Context, name: str | None) -> None:
+    """Open the TUI: read, run checks and training, take the quiz, write reflections."""
+    known = ctx.store.learners()
+    if name is None and len(known) > 1 and not os.environ.get("HARNESS_LEARNER"):
+        learner = None  # several learners and no choice yet: the app opens its picker
+    else:
+        learner = ctx.learner(name)
+    from harness.tui.app import make_app  # textual only loads for this command
+
+    make_app(store=ctx.store, chapter=ctx.chapter, learner=learner).run()

@@ -1,0 +1,189 @@
+"""Quiz: one question at a time, then the score against the pass mark and the explanations.
+
+The quiz engine (`harness.quiz`) is imported when the screen opens; if it is missing the
+screen says so instead of failing. Leaving mid-way abandons the attempt (answers are kept).
+"""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Input, ProgressBar, Static
+
+from harness.tui.screens.base import HarnessScreen
+
+
+class QuizScreen(HarnessScreen):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attempt = None
+        self.current = 0
+        self.answered = False
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="quiz"):
+            yield Static(id="quiz-header")
+            yield ProgressBar(id="quiz-progress", show_eta=False, show_percentage=False)
+            yield Static(id="quiz-question")
+            yield Static(id="quiz-choices")
+            yield Input(id="quiz-answer")
+            yield Static(id="quiz-feedback")
+
+    def on_mount(self) -> None:
+        chapter = self.app.chapter
+        self.sub_title = f"Quiz {chapter.quiz_id}"
+        answer = self.query_one("#quiz-answer", Input)
+        try:
+            engine = importlib.import_module("harness.quiz")
+        except ModuleNotFoundError as exc:
+            if exc.name != "harness.quiz":
+                raise
+            self._stop("The quiz is not yet available in this build. Press escape to go back.")
+            return
+        learner = self.app.require_learner()
+        if learner is None:
+            self._stop("Pick a learner first (ctrl+l).")
+            return
+        try:
+            bank = engine.load_bank(chapter.quiz_bank)
+            n = min(engine.DEFAULT_N, len(bank.questions))
+            seed = (
+                self.app.quiz_seed if self.app.quiz_seed is not None else (secrets.randbelow(2**31))
+            )
+            self.attempt = engine.Attempt.start(
+                self.app.store, learner, bank, seed=seed, n=n, pass_mark=chapter.pass_mark
+            )
+        except (ValueError, OSError) as exc:  # ManifestError is a ValueError
+            self._stop(f"The quiz cannot start: {exc}")
+            return
+        total = len(self.attempt.questions)
+        self.query_one("#quiz-header", Static).update(
+            Content.assemble(
+                (f"{bank.id} — {bank.title}", "bold"),
+                f": {total} questions, pass mark {self.attempt.pass_mark:.0%}. "
+                "Answer each, enter to go on; escape leaves (the attempt is kept as abandoned).",
+            )
+        )
+        self.query_one("#quiz-progress", ProgressBar).update(total=total, progress=0)
+        self._show_question()
+        answer.focus()
+
+    def _stop(self, message: str) -> None:
+        self.query_one("#quiz-question", Static).update(message)
+        self.query_one("#quiz-answer", Input).display = False
+        self.query_one("#quiz-progress", ProgressBar).display = False
+
+    def _show_question(self) -> None:
+        presented = self.attempt.questions[self.current]
+        total = len(self.attempt.questions)
+        lines = [
+            Content.assemble((f"Question {self.current + 1} of {total}", "bold $accent")),
+            Content(""),
+            Content(presented.question.prompt),
+        ]
+        self.query_one("#quiz-question", Static).update(Content("\n").join(lines))
+        # A grid, so that a long choice wraps under its own text, not under its number.
+        choices = Table.grid(padding=(0, 1))
+        choices.add_column(justify="right", style="bold", no_wrap=True)
+        choices.add_column(ratio=1)
+        for number, choice in enumerate(presented.choices, start=1):
+            choices.add_row(f"{number}.", Text(choice))
+        widget = self.query_one("#quiz-choices", Static)
+        widget.update(choices)
+        widget.display = bool(presented.choices)
+        answer = self.query_one("#quiz-answer", Input)
+        answer.value = ""
+        answer.placeholder = f"your answer: {presented.hint}"
+        self.query_one("#quiz-feedback", Static).update("")
+        self.answered = False
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "quiz-answer" or self.attempt is None:
+            return
+        event.stop()
+        if self.attempt.status != "in_progress":
+            return
+        if self.answered:
+            self._advance()
+            return
+        AnswerError = importlib.import_module("harness.quiz").AnswerError  # noqa: N806
+
+        feedback = self.query_one("#quiz-feedback", Static)
+        try:
+            fb = self.attempt.answer(self.current, event.value)
+        except AnswerError as exc:
+            feedback.update(Content.assemble(("✗ ", "bold $error"), str(exc)))
+            return
+        self.answered = True
+        self.query_one("#quiz-progress", ProgressBar).advance(1)
+        if fb.correct:
+            verdict = Content.assemble(("✓ correct", "bold $success"))
+        else:
+            verdict = Content.assemble(
+                ("✗ not quite", "bold $error"), f": the answer is {fb.expected}"
+            )
+        feedback.update(
+            Content.assemble(verdict, ("   (enter for the next question)", "$text-muted"))
+        )
+
+    def _advance(self) -> None:
+        if self.current + 1 < len(self.attempt.questions):
+            self.current += 1
+            self._show_question()
+        else:
+            self._finish()
+
+    def _finish(self) -> None:
+        result = self.attempt.finish()
+        chapter = self.app.chapter
+        verdict = (
+            ("PASSED", "bold $success") if result.passed else ("not passed yet", "bold $warning")
+        )
+        lines = [
+            Content.assemble(
+                ("Score ", "bold"),
+                f"{result.correct}/{result.total} = {result.score:.0%} "
+                f"(pass mark {result.pass_mark:.0%}): ",
+                verdict,
+            )
+        ]
+        missed = self.attempt.review()
+        if missed:
+            lines += [Content(""), Content.styled("To review", "bold")]
+        for m in missed:
+            given = "no answer" if m.given is None else f"you answered {m.given}"
+            try:
+                reread = f"{m.section}  (/read {chapter.item(m.section.item).id})"
+            except ValueError:
+                reread = str(m.section)
+            lines += [
+                Content(""),
+                Content.assemble((f"[{m.position + 1}] ", "bold"), m.question.prompt),
+                Content.assemble("  ", given, "; the answer is ", (m.expected, "bold")),
+                Content(f"  {m.explanation}"),
+                Content.assemble(("  reread: ", "$text-muted"), reread),
+            ]
+        if not missed:
+            lines.append(Content("Every answer was right."))
+        self.query_one("#quiz-question", Static).update(Content("\n").join(lines))
+        self.query_one("#quiz-feedback", Static).update(
+            Content.styled("escape: back home · /quiz X2: another attempt", "$text-muted")
+        )
+        self.query_one("#quiz-answer", Input).display = False
+        self.query_one("#quiz-choices", Static).display = False
+        self.app.notify(f"quiz {result.score:.0%}: {verdict[0]}", title="quiz")
+
+    def on_unmount(self) -> None:
+        if self.attempt is not None and self.attempt.status == "in_progress":
+            self.attempt.abandon()
+            self.app.notify(
+                f"quiz attempt abandoned after {len(self.attempt.feedback)} "
+                "answer(s); they are kept",
+                title="quiz",
+            )
