@@ -11,15 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.paths import REPO_ROOT, chapter_file
+from harness.yamlfile import ManifestError, Reader, read_yaml
+
+__all__ = ["Chapter", "Item", "Lab", "ManifestError", "Task", "load_chapter"]
 
 ITEM_KINDS = ("theory", "lab")
-
-
-class ManifestError(ValueError):
-    """A chapter or quiz file is malformed; the message says where and what."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +114,7 @@ class Chapter:
         raise ManifestError(f"unknown lab '{lab_id}'; known: {known}")
 
 
-# --- validation helpers -----------------------------------------------------------------
+# --- validation ----------------------------------------------------------------------------
 
 _TOP_KEYS = {"id", "title", "slug", "prerequisites", "read_order", "labs", "quiz",
              "definition_of_done"}
@@ -127,61 +124,11 @@ _QUIZ_KEYS = {"id", "bank", "pass_mark"}
 _DOD_KEYS = {"labs", "reflections", "quiz_min_score"}
 
 
-class _Reader:
-    """Pulls typed values out of parsed YAML, raising errors that name file and place."""
-
-    def __init__(self, source: Path):
-        self.source = source
-
-    def fail(self, where: str, problem: str) -> ManifestError:
-        return ManifestError(f"{self.source.name}: {where}: {problem}")
-
-    def mapping(self, value: Any, where: str, keys: set[str], required: set[str]) -> dict:
-        if not isinstance(value, dict):
-            raise self.fail(where, f"expected a mapping, got {type(value).__name__}")
-        unknown = sorted(set(map(str, value)) - keys)
-        if unknown:
-            raise self.fail(where, f"unknown key '{unknown[0]}'; expected one of {sorted(keys)}")
-        missing = sorted(required - set(value))
-        if missing:
-            raise self.fail(where, f"missing key '{missing[0]}'")
-        return value
-
-    def string(self, value: Any, where: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, f"expected a non-empty string, got {value!r}")
-        return value
-
-    def strings(self, value: Any, where: str) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            raise self.fail(where, f"expected a list, got {type(value).__name__}")
-        return tuple(self.string(v, f"{where}[{i}]") for i, v in enumerate(value))
-
-    def items(self, value: Any, where: str) -> list:
-        if not isinstance(value, list) or not value:
-            raise self.fail(where, "expected a non-empty list")
-        return value
-
-
 def load_chapter(path: Path | str | None = None) -> Chapter:
     """Load and validate a chapter manifest; raise ManifestError naming what is wrong."""
     path = Path(path) if path is not None else chapter_file()
-    r = _Reader(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ManifestError(f"{path}: chapter manifest not found") from None
-    except UnicodeDecodeError as exc:
-        raise ManifestError(
-            f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except RecursionError:
-        raise ManifestError(f"{path.name}: nested too deeply to be a chapter manifest") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise ManifestError(f"{path.name}: not valid YAML{at}: {exc}") from None
+    r = Reader(path)
+    raw = read_yaml(path, "chapter manifest")
     top = r.mapping(raw, "top level", _TOP_KEYS, _TOP_KEYS - {"prerequisites"})
 
     items = _load_items(r, path.parent, top["read_order"])
@@ -194,7 +141,7 @@ def load_chapter(path: Path | str | None = None) -> Chapter:
         raise r.fail("quiz.pass_mark", f"expected a number in (0, 1], got {pass_mark!r}")
 
     dod = r.mapping(top["definition_of_done"], "definition_of_done", _DOD_KEYS, _DOD_KEYS)
-    dod_labs = r.strings(dod["labs"], "definition_of_done.labs")
+    dod_labs = r.texts(dod["labs"], "definition_of_done.labs")
     lab_ids = {lab.id for lab in labs}
     for lab_id in dod_labs:
         if lab_id not in lab_ids:
@@ -204,33 +151,33 @@ def load_chapter(path: Path | str | None = None) -> Chapter:
     prompts = []
     for i, p in enumerate(r.items(refl["prompts"], "reflections.prompts")):
         p = r.mapping(p, f"reflections.prompts[{i}]", {"id", "text"}, {"id", "text"})
-        prompts.append(Reflection(r.string(p["id"], f"reflections.prompts[{i}].id"),
-                                  r.string(p["text"], f"reflections.prompts[{i}].text")))
+        prompts.append(Reflection(r.text(p["id"], f"reflections.prompts[{i}].id"),
+                                  r.text(p["text"], f"reflections.prompts[{i}].text")))
 
     return Chapter(
-        id=r.string(top["id"], "id"),
-        title=r.string(top["title"], "title"),
-        slug=r.string(top["slug"], "slug"),
+        id=r.text(top["id"], "id"),
+        title=r.text(top["title"], "title"),
+        slug=r.text(top["slug"], "slug"),
         prerequisites=tuple(str(p) for p in (top.get("prerequisites") or [])),
         items=tuple(items),
         labs=tuple(labs),
-        quiz_id=r.string(quiz["id"], "quiz.id"),
-        quiz_bank=(REPO_ROOT / r.string(quiz["bank"], "quiz.bank")).resolve(),
+        quiz_id=r.text(quiz["id"], "quiz.id"),
+        quiz_bank=(REPO_ROOT / r.text(quiz["bank"], "quiz.bank")).resolve(),
         pass_mark=float(pass_mark),
         dod_labs=dod_labs,
-        reflections_file=r.string(refl["file"], "reflections.file"),
+        reflections_file=r.text(refl["file"], "reflections.file"),
         reflections=tuple(prompts),
         source=path,
     )
 
 
-def _load_items(r: _Reader, base: Path, raw_items: Any) -> list[Item]:
+def _load_items(r: Reader, base: Path, raw_items: Any) -> list[Item]:
     items: list[Item] = []
     seen: set[str] = set()
     for i, raw in enumerate(r.items(raw_items, "read_order")):
         where = f"read_order[{i}]"
         raw = r.mapping(raw, where, _ITEM_KEYS, _ITEM_KEYS - {"after"})
-        item_id = r.string(raw["id"], f"{where}.id")
+        item_id = r.text(raw["id"], f"{where}.id")
         where = f"read_order[{i}] '{item_id}'"
         if item_id in seen:
             raise r.fail(where, "duplicate id")
@@ -238,11 +185,11 @@ def _load_items(r: _Reader, base: Path, raw_items: Any) -> list[Item]:
         kind = raw["kind"]
         if kind not in ITEM_KINDS:
             raise r.fail(where, f"kind must be one of {ITEM_KINDS}, got {kind!r}")
-        page = (base / r.string(raw["path"], f"{where}.path")).resolve()
+        page = (base / r.text(raw["path"], f"{where}.path")).resolve()
         if not page.is_file():
             raise r.fail(where, f"page {raw['path']} does not exist")
-        items.append(Item(item_id, kind, r.string(raw["title"], f"{where}.title"), page,
-                          r.strings(raw.get("after"), f"{where}.after")))
+        items.append(Item(item_id, kind, r.text(raw["title"], f"{where}.title"), page,
+                          r.texts(raw.get("after"), f"{where}.after", required=False)))
     ids = {item.id for item in items}
     for item in items:
         for dep in item.after:
@@ -254,11 +201,11 @@ def _load_items(r: _Reader, base: Path, raw_items: Any) -> list[Item]:
     return items
 
 
-def _load_labs(r: _Reader, raw_labs: Any, item_ids: list[str]) -> list[Lab]:
+def _load_labs(r: Reader, raw_labs: Any, item_ids: list[str]) -> list[Lab]:
     labs = []
     for i, raw in enumerate(r.items(raw_labs, "labs")):
         raw = r.mapping(raw, f"labs[{i}]", _LAB_KEYS, _LAB_KEYS)
-        lab_id = r.string(raw["id"], f"labs[{i}].id")
+        lab_id = r.text(raw["id"], f"labs[{i}].id")
         where = f"labs[{i}] '{lab_id}'"
         if lab_id not in item_ids:
             raise r.fail(where, "has no read_order item with the same id")
@@ -268,13 +215,13 @@ def _load_labs(r: _Reader, raw_labs: Any, item_ids: list[str]) -> list[Lab]:
         tasks = []
         for j, t in enumerate(r.items(raw["tasks"], f"{where}.tasks")):
             t = r.mapping(t, f"{where}.tasks[{j}]", {"id", "title"}, {"id", "title"})
-            task_id = r.string(t["id"], f"{where}.tasks[{j}].id")
+            task_id = r.text(t["id"], f"{where}.tasks[{j}].id")
             if not task_id.isidentifier():
                 raise r.fail(f"{where}.tasks[{j}]",
                              f"task id must be an identifier, got {task_id!r}")
-            tasks.append(Task(task_id, r.string(t["title"], f"{where}.tasks[{j}].title")))
-        labs.append(Lab(lab_id, r.string(raw["package"], f"{where}.package"),
-                        r.string(raw["entry"], f"{where}.entry"), limit, tuple(tasks)))
+            tasks.append(Task(task_id, r.text(t["title"], f"{where}.tasks[{j}].title")))
+        labs.append(Lab(lab_id, r.text(raw["package"], f"{where}.package"),
+                        r.text(raw["entry"], f"{where}.entry"), limit, tuple(tasks)))
     return labs
 
 

@@ -48,10 +48,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from harness.chapter import Chapter, ManifestError, load_chapter
+from harness.chapter import Chapter, load_chapter
 from harness.store import Store
+from harness.yamlfile import Reader, read_yaml
 
 KINDS = ("single", "multiple", "numeric", "text")
 DEFAULT_N = 20
@@ -128,69 +127,11 @@ class Bank:
         raise KeyError(f"no question '{question_id}' in {self.source.name}")
 
 
-class _Reader:
-    """Validation helpers whose errors name the file, the question and the field."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def fail(self, where: str, problem: str) -> ManifestError:
-        return ManifestError(f"{self.path.name}: {where}: {problem}")
-
-    def mapping(self, value: Any, where: str, allowed: set[str], required: set[str]) -> dict:
-        if not isinstance(value, dict):
-            raise self.fail(where, f"expected a mapping, got {type(value).__name__}")
-        missing = sorted(required - value.keys())
-        if missing:
-            raise self.fail(where, f"missing field(s) {', '.join(missing)}")
-        unknown = sorted(str(k) for k in value.keys() - allowed)
-        if unknown:
-            raise self.fail(
-                where,
-                f"unknown field(s) {', '.join(unknown)}; expected {', '.join(sorted(allowed))}",
-            )
-        return value
-
-    def text(self, value: Any, where: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, f"expected non-empty text, got {value!r}")
-        return value.strip()
-
-    def number(self, value: Any, where: str) -> float:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            raise self.fail(where, f"expected a finite number, got {value!r}")
-        return float(value)
-
-    def texts(self, value: Any, where: str) -> tuple[str, ...]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(where, "expected a non-empty list")
-        out = tuple(self.text(v, f"{where}[{i}]") for i, v in enumerate(value))
-        if len(set(out)) != len(out):
-            raise self.fail(where, "holds the same entry twice")
-        return out
-
-
 def load_bank(path: Path | str) -> Bank:
     """Load and validate a question bank; raise ManifestError naming what is wrong."""
     path = Path(path)
-    r = _Reader(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ManifestError(f"{path}: question bank not found") from None
-    except UnicodeDecodeError as exc:
-        raise ManifestError(
-            f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except RecursionError:
-        raise ManifestError(f"{path.name}: nested too deeply to be a question bank") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise ManifestError(f"{path.name}: not valid YAML{at}: {exc}") from None
+    r = Reader(path)
+    raw = read_yaml(path, "question bank")
     top = r.mapping(raw, "top level", _TOP_KEYS, _TOP_KEYS)
     if not isinstance(top["outcomes"], dict) or not top["outcomes"]:
         raise r.fail("outcomes", "expected a mapping of outcome id -> description")
@@ -214,7 +155,7 @@ def load_bank(path: Path | str) -> Bank:
     )
 
 
-def _load_question(r: _Reader, i: int, raw: Any, outcomes: dict[str, str]) -> Question:
+def _load_question(r: Reader, i: int, raw: Any, outcomes: dict[str, str]) -> Question:
     where = f"questions[{i}]"
     if not isinstance(raw, dict):
         raise r.fail(where, f"expected a mapping, got {type(raw).__name__}")

@@ -62,7 +62,7 @@ def test_a_copy_of_the_real_chapter_loads(tmp_path):
 
 def test_unknown_key_is_named(tmp_path):
     msg = _error(tmp_path, lambda d: d["read_order"][2].update(colour="red"))
-    assert "chapter.yaml" in msg and "read_order[2]" in msg and "unknown key 'colour'" in msg
+    assert "chapter.yaml" in msg and "read_order[2]" in msg and "unknown field 'colour'" in msg
 
 
 def test_missing_page_is_named(tmp_path):
@@ -85,7 +85,7 @@ def test_unknown_dependency_is_named(tmp_path):
 
 def test_bad_pass_mark_and_missing_key(tmp_path):
     assert "pass_mark" in _error(tmp_path, lambda d: d["quiz"].update(pass_mark=80))
-    assert "missing key 'entry'" in _error(tmp_path, lambda d: d["labs"][0].pop("entry"))
+    assert "missing field 'entry'" in _error(tmp_path, lambda d: d["labs"][0].pop("entry"))
 
 
 def test_malformed_yaml_names_the_line(tmp_path):
