@@ -54,7 +54,10 @@ def run(
     def on_row(row: dict) -> None:
         row = {k: float(v) if isinstance(v, (int, float, np.number)) else v for k, v in row.items()}
         curve.append(row)
-        progress(row)
+        # the total lets a progress bar fill: steps when counting steps, else seconds
+        progress(
+            {**row, "total_steps": steps} if steps is not None else {**row, "budget_s": budget_s}
+        )
 
     kwargs = {"progress": on_row} if "progress" in inspect.signature(entry.train).parameters else {}
     start = time.perf_counter()

@@ -36,7 +36,10 @@ N_EVAL = 1500
 DEFAULT_BUDGET_S = 300.0
 
 
-def _progress_adapter(progress: Callable[[dict], None] | None) -> Callable[[Progress], None] | None:
+def _progress_adapter(
+    progress: Callable[[dict], None] | None, limit: dict
+) -> Callable[[Progress], None] | None:
+    """Progress rows for `harness run`; `limit` is {"total_steps": n} or {"budget_s": s}."""
     if progress is None:
         return None
     return lambda p: progress(
@@ -46,6 +49,7 @@ def _progress_adapter(progress: Callable[[dict], None] | None) -> Callable[[Prog
             "loss": p.loss,
             "logit_scale": math.exp(p.log_scale),
             "done": p.done,
+            **limit,
         }  # fmt: skip
     )
 
@@ -209,7 +213,12 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     budget = math.inf if steps is not None else time_budget_s
     model = entry.train(
-        seed=seed, time_budget_s=budget, max_steps=steps, progress=_progress_adapter(progress)
+        seed=seed,
+        time_budget_s=budget,
+        max_steps=steps,
+        progress=_progress_adapter(
+            progress, {"total_steps": steps} if steps is not None else {"budget_s": budget}
+        ),
     )
     history = model.history
     held_out = make_icon_set(N_EVAL, seed=seed + EVAL_SEED_OFFSET, split="heldout")
