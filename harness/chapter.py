@@ -116,8 +116,16 @@ class Chapter:
 
 # --- validation ----------------------------------------------------------------------------
 
-_TOP_KEYS = {"id", "title", "slug", "prerequisites", "read_order", "labs", "quiz",
-             "definition_of_done"}
+_TOP_KEYS = {
+    "id",
+    "title",
+    "slug",
+    "prerequisites",
+    "read_order",
+    "labs",
+    "quiz",
+    "definition_of_done",
+}
 _ITEM_KEYS = {"id", "kind", "title", "path", "after"}
 _LAB_KEYS = {"id", "package", "entry", "time_limit_s", "tasks"}
 _QUIZ_KEYS = {"id", "bank", "pass_mark"}
@@ -146,13 +154,21 @@ def load_chapter(path: Path | str | None = None) -> Chapter:
     for lab_id in dod_labs:
         if lab_id not in lab_ids:
             raise r.fail("definition_of_done.labs", f"unknown lab '{lab_id}'")
-    refl = r.mapping(dod["reflections"], "definition_of_done.reflections",
-                     {"file", "prompts"}, {"file", "prompts"})
+    refl = r.mapping(
+        dod["reflections"],
+        "definition_of_done.reflections",
+        {"file", "prompts"},
+        {"file", "prompts"},
+    )
     prompts = []
     for i, p in enumerate(r.items(refl["prompts"], "reflections.prompts")):
         p = r.mapping(p, f"reflections.prompts[{i}]", {"id", "text"}, {"id", "text"})
-        prompts.append(Reflection(r.text(p["id"], f"reflections.prompts[{i}].id"),
-                                  r.text(p["text"], f"reflections.prompts[{i}].text")))
+        prompts.append(
+            Reflection(
+                r.text(p["id"], f"reflections.prompts[{i}].id"),
+                r.text(p["text"], f"reflections.prompts[{i}].text"),
+            )
+        )
 
     return Chapter(
         id=r.text(top["id"], "id"),
@@ -188,8 +204,15 @@ def _load_items(r: Reader, base: Path, raw_items: Any) -> list[Item]:
         page = (base / r.text(raw["path"], f"{where}.path")).resolve()
         if not page.is_file():
             raise r.fail(where, f"page {raw['path']} does not exist")
-        items.append(Item(item_id, kind, r.text(raw["title"], f"{where}.title"), page,
-                          r.texts(raw.get("after"), f"{where}.after", required=False)))
+        items.append(
+            Item(
+                item_id,
+                kind,
+                r.text(raw["title"], f"{where}.title"),
+                page,
+                r.texts(raw.get("after"), f"{where}.after", required=False),
+            )
+        )
     ids = {item.id for item in items}
     for item in items:
         for dep in item.after:
@@ -217,11 +240,19 @@ def _load_labs(r: Reader, raw_labs: Any, item_ids: list[str]) -> list[Lab]:
             t = r.mapping(t, f"{where}.tasks[{j}]", {"id", "title"}, {"id", "title"})
             task_id = r.text(t["id"], f"{where}.tasks[{j}].id")
             if not task_id.isidentifier():
-                raise r.fail(f"{where}.tasks[{j}]",
-                             f"task id must be an identifier, got {task_id!r}")
+                raise r.fail(
+                    f"{where}.tasks[{j}]", f"task id must be an identifier, got {task_id!r}"
+                )
             tasks.append(Task(task_id, r.text(t["title"], f"{where}.tasks[{j}].title")))
-        labs.append(Lab(lab_id, r.text(raw["package"], f"{where}.package"),
-                        r.text(raw["entry"], f"{where}.entry"), limit, tuple(tasks)))
+        labs.append(
+            Lab(
+                lab_id,
+                r.text(raw["package"], f"{where}.package"),
+                r.text(raw["entry"], f"{where}.entry"),
+                limit,
+                tuple(tasks),
+            )
+        )
     return labs
 
 
@@ -240,7 +271,7 @@ def _find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str] | None:
                 state[path.pop()] = 2
                 iters.pop()
             elif state.get(dep) == 1:
-                return path[path.index(dep):] + [dep]
+                return path[path.index(dep) :] + [dep]
             elif dep not in state:
                 state[dep] = 1
                 path.append(dep)

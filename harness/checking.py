@@ -30,8 +30,10 @@ def expect_finite(got, what: str) -> np.ndarray:
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise AssertionError(f"{what}: {int(bad.sum())} non-finite values (NaN or inf), "
-                             f"first at index {idx}: {arr[idx]}")
+        raise AssertionError(
+            f"{what}: {int(bad.sum())} non-finite values (NaN or inf), "
+            f"first at index {idx}: {arr[idx]}"
+        )
     return arr
 
 
@@ -47,7 +49,8 @@ def expect_close(got, expected, what: str, *, rtol: float = 1e-5, atol: float = 
         raise AssertionError(
             f"{what}: {int(bad.sum())} of {arr.size} values differ; first at index {idx}: "
             f"expected {expected[idx]:.10g}, got {arr[idx]:.10g}; max abs error "
-            f"{err.max():.3g} (tolerance atol={atol:g}, rtol={rtol:g})")
+            f"{err.max():.3g} (tolerance atol={atol:g}, rtol={rtol:g})"
+        )
 
 
 def relative_error(got, expected) -> float:
@@ -68,11 +71,13 @@ def expect_grad_close(got, expected, what: str, *, tol: float = 1e-4) -> None:
         idx = tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape))
         raise AssertionError(
             f"{what}: gradient relative error {err:.3g} > {tol:g}; worst at index {idx}: "
-            f"expected {expected[idx]:.10g}, got {arr[idx]:.10g}")
+            f"expected {expected[idx]:.10g}, got {arr[idx]:.10g}"
+        )
 
 
-def numeric_grad(f, x: np.ndarray, eps: float = 1e-6, coords: int | None = None,
-                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def numeric_grad(
+    f, x: np.ndarray, eps: float = 1e-6, coords: int | None = None, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Central differences of scalar f at x (float64). With `coords`, only that many random
     coordinates are probed; returns (indices, gradient values at those indices)."""
     x = np.array(x, dtype=np.float64)

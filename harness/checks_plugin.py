@@ -25,13 +25,18 @@ MAX_MESSAGE = 2000
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness", "X2 Definition-of-Done checks")
-    group.addoption("--impl", default="reference",
-                    help="'reference' or the path of a learner's lab folder")
+    group.addoption(
+        "--impl", default="reference", help="'reference' or the path of a learner's lab folder"
+    )
     group.addoption("--lab", default=None, help="lab id, e.g. lab-00 (default: from the path)")
     group.addoption("--task", default=None, help="run only the checks of this task")
     group.addoption("--results-json", default=None, help="write exercism v3 results here")
-    group.addoption("--call-timeout", type=float, default=120.0,
-                    help="seconds one call into the implementation may take")
+    group.addoption(
+        "--call-timeout",
+        type=float,
+        default=120.0,
+        help="seconds one call into the implementation may take",
+    )
 
 
 def _lab(config: pytest.Config) -> Lab:
@@ -59,7 +64,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if len(marks) != 1 or not marks[0].args or marks[0].args[0] not in known:
             raise pytest.UsageError(
                 f"{item.nodeid}: every check needs exactly one @pytest.mark.task(<id>) with an "
-                f"id from {lab.id}'s tasks ({', '.join(sorted(known))})")
+                f"id from {lab.id}'s tasks ({', '.join(sorted(known))})"
+            )
     wanted = config.getoption("--task")
     if wanted:
         lab.task(wanted)  # unknown task -> clear error
@@ -79,13 +85,18 @@ def impl(request: pytest.FixtureRequest, lab: Lab):
     target = request.config.getoption("--impl")
     timeout = request.config.getoption("--call-timeout")
     if target == "reference":
-        remote = RemoteModule(module=f"{lab.package}.{lab.entry}", call_timeout_s=timeout,
-                              label=f"reference {lab.entry}")
+        remote = RemoteModule(
+            module=f"{lab.package}.{lab.entry}",
+            call_timeout_s=timeout,
+            label=f"reference {lab.entry}",
+        )
     else:
         path = Path(target) / f"{lab.entry}.py"
         if not path.is_file():
-            raise LearnerError("import", f"{path} does not exist; `harness learner add NAME` "
-                                         "copies the starter file there")
+            raise LearnerError(
+                "import",
+                f"{path} does not exist; `harness learner add NAME` copies the starter file there",
+            )
         remote = RemoteModule(path=path, call_timeout_s=timeout, label=path.name)
     yield remote
     remote.close()
@@ -113,15 +124,17 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         status = "pass" if report.passed else ("fail" if report.when == "call" else "error")
         if report.skipped:
             status = "error"  # a skipped check proves nothing: it never counts as passed
-        _results.append({
-            "name": report.nodeid.split("::", 1)[-1],
-            "status": status,
-            "message": getattr(report, "harness_message", "") if not report.passed else "",
-            "output": (report.capstdout or "")[-2000:],
-            "task_id": getattr(report, "harness_task", None),
-            "kind": getattr(report, "harness_kind", None),
-            "duration": round(report.duration, 3),
-        })
+        _results.append(
+            {
+                "name": report.nodeid.split("::", 1)[-1],
+                "status": status,
+                "message": getattr(report, "harness_message", "") if not report.passed else "",
+                "output": (report.capstdout or "")[-2000:],
+                "task_id": getattr(report, "harness_task", None),
+                "kind": getattr(report, "harness_kind", None),
+                "duration": round(report.duration, 3),
+            }
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -139,6 +152,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         status, message = "fail", f"{len(failed)} of {len(_results)} checks failed"
     else:
         status, message = "pass", f"all {len(_results)} checks passed"
-    Path(path).write_text(json.dumps({
-        "version": 3, "status": status, "message": message, "tests": _results,
-        "finished_at": time.time()}, indent=2), encoding="utf-8")
+    Path(path).write_text(
+        json.dumps(
+            {
+                "version": 3,
+                "status": status,
+                "message": message,
+                "tests": _results,
+                "finished_at": time.time(),
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )

@@ -56,19 +56,36 @@ class Report:
         return [f for f in self.findings if f.section == name]
 
 
-def diagnose(db_path: Path | None = None, chapter_path: Path | None = None,
-             model_module: str = MODEL_MODULE) -> Report:
+def diagnose(
+    db_path: Path | None = None, chapter_path: Path | None = None, model_module: str = MODEL_MODULE
+) -> Report:
     """Look at everything; never raise for a problem, report it."""
     db_path = Path(db_path) if db_path is not None else default_db_path()
     chapter_path = Path(chapter_path) if chapter_path is not None else chapter_file()
-    return Report(tuple([*versions(), *paths(db_path, chapter_path), *store(db_path),
-                         *chapter(chapter_path), *model(model_module)]))
+    return Report(
+        tuple(
+            [
+                *versions(),
+                *paths(db_path, chapter_path),
+                *store(db_path),
+                *chapter(chapter_path),
+                *model(model_module),
+            ]
+        )
+    )
 
 
 def versions() -> list[Finding]:
     python = platform.python_version()
-    found = [Finding("versions", "python", python, python.startswith("3.11."),
-                     "the harness needs Python 3.11; recreate .venv with python3.11")]
+    found = [
+        Finding(
+            "versions",
+            "python",
+            python,
+            python.startswith("3.11."),
+            "the harness needs Python 3.11; recreate .venv with python3.11",
+        )
+    ]
     for name in ("x2-harness", *PACKAGES):
         try:
             found.append(Finding("versions", name, metadata.version(name)))
@@ -81,10 +98,12 @@ def paths(db_path: Path, chapter_path: Path) -> list[Finding]:
     learners = learners_dir()
     return [
         Finding("paths", "repo", str(REPO_ROOT)),
-        Finding("paths", "database", str(db_path) + ("" if db_path.exists()
-                                                     else " (not created yet)")),
-        Finding("paths", "learners", str(learners) + ("" if learners.is_dir()
-                                                      else " (not created yet)")),
+        Finding(
+            "paths", "database", str(db_path) + ("" if db_path.exists() else " (not created yet)")
+        ),
+        Finding(
+            "paths", "learners", str(learners) + ("" if learners.is_dir() else " (not created yet)")
+        ),
         Finding("paths", "chapter", str(chapter_path)),
     ]
 
@@ -112,8 +131,11 @@ def _backups(db_path: Path) -> list[Path]:
 
 def _recovery(db_path: Path) -> str:
     backups = _backups(db_path)
-    restore = (f"copy the newest backup into place (cp {backups[-1]} {db_path})" if backups
-               else "the next harness command starts a fresh, empty one")
+    restore = (
+        f"copy the newest backup into place (cp {backups[-1]} {db_path})"
+        if backups
+        else "the next harness command starts a fresh, empty one"
+    )
     return f"move it aside (mv {db_path} {db_path}.broken), then {restore}"
 
 
@@ -132,12 +154,24 @@ def store(db_path: Path) -> list[Finding]:
         return [Finding("store", "integrity", f"unreadable: {exc}", False, _recovery(db_path))]
     found = []
     if version > SCHEMA_VERSION:
-        found.append(Finding("store", "schema", f"version {version}, newer than this harness "
-                             f"({SCHEMA_VERSION})", False,
-                             "upgrade the harness (git pull && make run)"))
+        found.append(
+            Finding(
+                "store",
+                "schema",
+                f"version {version}, newer than this harness ({SCHEMA_VERSION})",
+                False,
+                "upgrade the harness (git pull && make run)",
+            )
+        )
     elif version < SCHEMA_VERSION:
-        found.append(Finding("store", "schema", f"version {version}; the next command "
-                             f"backs it up and migrates it to {SCHEMA_VERSION}"))
+        found.append(
+            Finding(
+                "store",
+                "schema",
+                f"version {version}; the next command "
+                f"backs it up and migrates it to {SCHEMA_VERSION}",
+            )
+        )
     else:
         found.append(Finding("store", "schema", f"version {version} (current)"))
     if rows == ["ok"]:
@@ -150,8 +184,9 @@ def store(db_path: Path) -> list[Finding]:
         found.append(Finding("store", "learners", str(count)))
     except sqlite3.Error as exc:
         if version > 0:  # version 0 is an empty file that has no tables yet
-            found.append(Finding("store", "learners", f"cannot count: {exc}", False,
-                                 _recovery(db_path)))
+            found.append(
+                Finding("store", "learners", f"cannot count: {exc}", False, _recovery(db_path))
+            )
     finally:
         conn.close()
     backups = _backups(db_path)
@@ -164,17 +199,29 @@ def chapter(chapter_path: Path) -> list[Finding]:
     try:
         ch = load_chapter(chapter_path)
     except ManifestError as exc:
-        return [Finding("chapter", "manifest", str(exc), False,
-                        f"fix {chapter_path} where the message says (`git diff` shows what "
-                        "changed), or unset HARNESS_CHAPTER if it points at the wrong file")]
-    found = [Finding("chapter", "manifest",
-                     f"{ch.id}: {len(ch.items)} pages, {len(ch.labs)} labs")]
+        return [
+            Finding(
+                "chapter",
+                "manifest",
+                str(exc),
+                False,
+                f"fix {chapter_path} where the message says (`git diff` shows what "
+                "changed), or unset HARNESS_CHAPTER if it points at the wrong file",
+            )
+        ]
+    found = [Finding("chapter", "manifest", f"{ch.id}: {len(ch.items)} pages, {len(ch.labs)} labs")]
     for lab in ch.labs:
         missing = [p.name for p in (lab.reference_path, lab.checks_dir) if not p.exists()]
         if missing:
-            found.append(Finding("chapter", lab.id, f"{lab.package}: missing "
-                                 f"{', '.join(missing)}", False,
-                                 f"restore them (git checkout -- {lab.package_dir})"))
+            found.append(
+                Finding(
+                    "chapter",
+                    lab.id,
+                    f"{lab.package}: missing {', '.join(missing)}",
+                    False,
+                    f"restore them (git checkout -- {lab.package_dir})",
+                )
+            )
     return found
 
 
@@ -192,9 +239,14 @@ def model(module: str = MODEL_MODULE) -> list[Finding]:
         version = "unknown version"
     weights = Path(list(spec.submodule_search_locations)[0]) / "model" / "model.bin"
     if not weights.is_file():
-        return [Finding("model", MODEL_PACKAGE, f"{version}, but {weights} is missing", False,
-                        fix)]
+        return [Finding("model", MODEL_PACKAGE, f"{version}, but {weights} is missing", False, fix)]
     size = weights.stat().st_size
-    return [Finding("model", MODEL_PACKAGE, f"{version}, model.bin {size / 1e6:.1f} MB",
-                    size >= MIN_MODEL_BYTES,
-                    f"{weights} is only {size} bytes (a broken install); {fix}")]
+    return [
+        Finding(
+            "model",
+            MODEL_PACKAGE,
+            f"{version}, model.bin {size / 1e6:.1f} MB",
+            size >= MIN_MODEL_BYTES,
+            f"{weights} is only {size} bytes (a broken install); {fix}",
+        )
+    ]

@@ -134,39 +134,53 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
     names = [r[0] for r in _rows(store, "SELECT name FROM learners ORDER BY name")]
 
     completed: dict[str, set[str]] = defaultdict(set)
-    for learner, item in _rows(store, "SELECT DISTINCT learner, item_id FROM page_events "
-                                      "WHERE event = 'completed'"):
+    for learner, item in _rows(
+        store, "SELECT DISTINCT learner, item_id FROM page_events WHERE event = 'completed'"
+    ):
         completed[learner].add(item)
 
     # The last full learner check per (learner, lab), as Store.last_check_run picks it.
     checks: dict[tuple[str, str], LabStatus] = {}
-    for learner, lab_id, status, passed, failed, at, _ in _rows(store, """
+    for learner, lab_id, status, passed, failed, at, _ in _rows(
+        store,
+        """
             SELECT learner, lab_id, status, passed, failed, started_at, MAX(id)
             FROM check_runs WHERE learner IS NOT NULL AND impl = 'learner' AND task IS NULL
-            GROUP BY learner, lab_id"""):
+            GROUP BY learner, lab_id""",
+    ):
         checks[learner, lab_id] = LabStatus(lab_id, status, passed, failed, at)
 
     # The last run's key metric: its first numeric entry, in the order the experiment wrote
     # them (record_run keeps that order), so each lab's author chooses it by writing it first.
     metrics: dict[tuple[str, str], tuple[str, float]] = {}
-    for learner, lab_id, key, value, _ in _rows(store, f"""
-            SELECT learner, lab_id, {_KEY_METRIC.format(part='key')},
-                   {_KEY_METRIC.format(part='value')}, id
+    for learner, lab_id, key, value, _ in _rows(
+        store,
+        f"""
+            SELECT learner, lab_id, {_KEY_METRIC.format(part="key")},
+                   {_KEY_METRIC.format(part="value")}, id
             FROM (SELECT learner, lab_id, metrics, MAX(id) AS id FROM runs
-                  WHERE learner IS NOT NULL GROUP BY learner, lab_id)"""):
+                  WHERE learner IS NOT NULL GROUP BY learner, lab_id)""",
+    ):
         if key is not None:
             metrics[learner, lab_id] = (key, float(value))
 
     quiz: dict[str, tuple[int, float | None]] = {}
-    for learner, attempts, best in _rows(store, """
+    for learner, attempts, best in _rows(
+        store,
+        """
             SELECT learner, COUNT(*), MAX(CASE WHEN status = 'finished' THEN score END)
-            FROM quiz_attempts WHERE quiz_id = ? GROUP BY learner""", (chapter.quiz_id,)):
+            FROM quiz_attempts WHERE quiz_id = ? GROUP BY learner""",
+        (chapter.quiz_id,),
+    ):
         quiz[learner] = (attempts, best)
 
     reflections: dict[str, dict[str, str]] = defaultdict(dict)
-    for learner, prompt_id, text, _ in _rows(store, """
+    for learner, prompt_id, text, _ in _rows(
+        store,
+        """
             SELECT learner, prompt_id, text, MAX(version) FROM reflections
-            GROUP BY learner, prompt_id"""):
+            GROUP BY learner, prompt_id""",
+    ):
         reflections[learner][prompt_id] = text
 
     feedback: dict[str, list[dict]] = defaultdict(list)
@@ -174,10 +188,15 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
         feedback[row["learner"]].append(row)
 
     # One index seek per learner on events(learner, id): cheaper than grouping 50 events each.
-    activity = dict(_rows(store, """
+    activity = dict(
+        _rows(
+            store,
+            """
             SELECT name, (SELECT at FROM events WHERE events.learner = learners.name
                           ORDER BY id DESC LIMIT 1)
-            FROM learners"""))
+            FROM learners""",
+        )
+    )
 
     never = {lab.id: LabStatus(lab.id, None, 0, 0, None) for lab in chapter.labs}
     builder = _StatusBuilder(chapter)
@@ -187,16 +206,28 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
         labs = tuple(checks.get((name, lab.id)) or never[lab.id] for lab in chapter.labs)
         row_cells = []
         for lab in labs:
-            key = (lab.lab_id, lab.last_status, lab.passed, lab.failed,
-                   metrics.get((name, lab.lab_id)))
+            key = (
+                lab.lab_id,
+                lab.last_status,
+                lab.passed,
+                lab.failed,
+                metrics.get((name, lab.lab_id)),
+            )
             cell = cells.get(key)
             if cell is None:
                 cell = cells[key] = LabCell(*key[:4], *(key[4] or (None, None)))
             row_cells.append(cell)
         attempts, best = quiz.get(name, (0, None))
         texts = reflections.get(name, {})
-        status = builder.status(name, completed.get(name, set()), labs, attempts, best, texts,
-                                tuple(feedback.get(name, ())))
+        status = builder.status(
+            name,
+            completed.get(name, set()),
+            labs,
+            attempts,
+            best,
+            texts,
+            tuple(feedback.get(name, ())),
+        )
         chars = {p.id: len(texts.get(p.id, "").strip()) for p in chapter.reflections}
         rows.append(LearnerRow(status, tuple(row_cells), chars, activity.get(name)))
     return rows
@@ -239,8 +270,9 @@ class _StatusBuilder:
         key = (lab.lab_id, lab.last_status, lab.passed, lab.failed)  # not `at`: it never repeats
         entry = self._labs.get(key)
         if entry is None:
-            entry = self._labs[key] = DodEntry(f"{lab.lab_id} checks pass",
-                                               lab.last_status == "pass", _lab_detail(lab))
+            entry = self._labs[key] = DodEntry(
+                f"{lab.lab_id} checks pass", lab.last_status == "pass", _lab_detail(lab)
+            )
         return entry
 
     def reflection_entry(self, prompt_id: str, text: str) -> DodEntry:
@@ -248,32 +280,53 @@ class _StatusBuilder:
         entry = self._texts.get((prompt_id, text))
         if entry is None:
             entry = self._texts[prompt_id, text] = DodEntry(
-                f"reflection: {prompt_id}", bool(text),
-                f"{len(text.split())} words" if text else "not written")
+                f"reflection: {prompt_id}",
+                bool(text),
+                f"{len(text.split())} words" if text else "not written",
+            )
         return entry
 
     def quiz_entry(self, best: float | None) -> DodEntry:
         entry = self._quiz.get(best)
         if entry is None:
             entry = self._quiz[best] = DodEntry(
-                self.quiz_label, best is not None and best >= self.chapter.pass_mark,
-                f"best {best:.0%}" if best is not None else "not attempted")
+                self.quiz_label,
+                best is not None and best >= self.chapter.pass_mark,
+                f"best {best:.0%}" if best is not None else "not attempted",
+            )
         return entry
 
-    def status(self, learner: str, completed: set[str], labs: tuple[LabStatus, ...],
-               attempts: int, best: float | None, reflections: dict[str, str],
-               feedback: tuple[dict, ...]) -> Status:
+    def status(
+        self,
+        learner: str,
+        completed: set[str],
+        labs: tuple[LabStatus, ...],
+        attempts: int,
+        best: float | None,
+        reflections: dict[str, str],
+        feedback: tuple[dict, ...],
+    ) -> Status:
         chapter = self.chapter
         passed = {lab.lab_id for lab in labs if lab.last_status == "pass"}
-        done = frozenset(item.id for item in chapter.items
-                         if item.id in (completed if item.kind == "theory" else passed))
+        done = frozenset(
+            item.id
+            for item in chapter.items
+            if item.id in (completed if item.kind == "theory" else passed)
+        )
         dod = [self.lab_entry(lab) for lab in labs if lab.lab_id in self.dod_labs]
-        dod += [self.reflection_entry(p.id, reflections.get(p.id, ""))
-                for p in chapter.reflections]
+        dod += [self.reflection_entry(p.id, reflections.get(p.id, "")) for p in chapter.reflections]
         dod.append(self.quiz_entry(best))
-        return Status(learner, self.items(done), labs, best,
-                      best is not None and best >= chapter.pass_mark, attempts,
-                      dict(reflections), tuple(dod), feedback)
+        return Status(
+            learner,
+            self.items(done),
+            labs,
+            best,
+            best is not None and best >= chapter.pass_mark,
+            attempts,
+            dict(reflections),
+            tuple(dod),
+            feedback,
+        )
 
 
 # --- one learner ----------------------------------------------------------------------------
@@ -297,8 +350,11 @@ def describe_event(event: dict) -> str:
     payload = event["payload"]
     if not isinstance(payload, dict):
         return str(payload)
-    return " ".join(f"{k}={_number(v) if isinstance(v, float) else v}"
-                    for k, v in payload.items() if not isinstance(v, (dict, list)))
+    return " ".join(
+        f"{k}={_number(v) if isinstance(v, float) else v}"
+        for k, v in payload.items()
+        if not isinstance(v, (dict, list))
+    )
 
 
 # --- quiz questions -------------------------------------------------------------------------
@@ -331,19 +387,27 @@ def question_report(store: Store, chapter: Chapter) -> QuestionReport:
         else:
             rows = [r if isinstance(r, dict) else asdict(r) for r in stats(store, bank)]
             columns = list(rows[0]) if rows else []
-            return QuestionReport(rows, columns,
-                                  "difficulty = proportion correct, discrimination = "
-                                  "point-biserial (harness.quiz.question_stats)")
-    rows = _dicts(store, """
+            return QuestionReport(
+                rows,
+                columns,
+                "difficulty = proportion correct, discrimination = "
+                "point-biserial (harness.quiz.question_stats)",
+            )
+    rows = _dicts(
+        store,
+        """
         SELECT a.question_id AS question, COUNT(*) AS answered,
                COUNT(DISTINCT t.learner) AS learners
         FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id
         WHERE t.quiz_id = ? GROUP BY a.question_id ORDER BY a.question_id""",
-                  (chapter.quiz_id,))
+        (chapter.quiz_id,),
+    )
     return QuestionReport(
-        rows, ["question", "answered", "learners"],
+        rows,
+        ["question", "answered", "learners"],
         f"{missing}: showing how often each question was answered only "
-        "(no difficulty or discrimination)")
+        "(no difficulty or discrimination)",
+    )
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -359,26 +423,45 @@ def report(store: Store, chapter: Chapter, fmt: str) -> str:
 
 def table_columns(chapter: Chapter) -> list[str]:
     """Headers of the human-readable table shared by the CLI, Markdown, HTML and the TUI."""
-    return (["learner", "read", "next", "DoD"] + [lab.id for lab in chapter.labs]
-            + ["quiz best", "attempts", "reflections", "feedback", "last activity"])
+    return (
+        ["learner", "read", "next", "DoD"]
+        + [lab.id for lab in chapter.labs]
+        + ["quiz best", "attempts", "reflections", "feedback", "last activity"]
+    )
 
 
 def table_cells(row: LearnerRow, chapter: Chapter) -> list[str]:
     st = row.status
     reflections = " ".join(f"{pid}:{chars}" for pid, chars in row.reflection_chars.items())
-    return ([row.name, f"{row.items_done}/{len(st.items)}", row.next_item or "—",
-             f"{row.dod_done}/{len(st.dod)}"]
-            + [cell.shown for cell in row.labs]
-            + ["—" if st.quiz_best is None else f"{st.quiz_best:.0%}", str(st.quiz_attempts),
-               reflections, str(len(st.feedback)), (row.last_activity or "—")[:16]])
+    return (
+        [
+            row.name,
+            f"{row.items_done}/{len(st.items)}",
+            row.next_item or "—",
+            f"{row.dod_done}/{len(st.dod)}",
+        ]
+        + [cell.shown for cell in row.labs]
+        + [
+            "—" if st.quiz_best is None else f"{st.quiz_best:.0%}",
+            str(st.quiz_attempts),
+            reflections,
+            str(len(st.feedback)),
+            (row.last_activity or "—")[:16],
+        ]
+    )
 
 
 def _markdown(rows: list[LearnerRow], chapter: Chapter) -> str:
     head = table_columns(chapter)
-    lines = [f"# {chapter.id} — {chapter.title}: cohort report", "",
-             f"{len(rows)} learner(s); quiz pass mark {chapter.pass_mark:.0%}; reflections "
-             "show characters per prompt.", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = [
+        f"# {chapter.id} — {chapter.title}: cohort report",
+        "",
+        f"{len(rows)} learner(s); quiz pass mark {chapter.pass_mark:.0%}; reflections "
+        "show characters per prompt.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for row in rows:
         cells = [c.replace("|", "\\|") for c in table_cells(row, chapter)]
         lines.append("| " + " | ".join(cells) + " |")
@@ -397,23 +480,30 @@ def _csv(rows: list[LearnerRow], chapter: Chapter) -> str:
 
 
 def _json(rows: list[LearnerRow], chapter: Chapter) -> str:
-    doc = {"chapter": chapter.id, "pass_mark": chapter.pass_mark,
-           "learners": [row.flat() for row in rows]}
+    doc = {
+        "chapter": chapter.id,
+        "pass_mark": chapter.pass_mark,
+        "learners": [row.flat() for row in rows],
+    }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def _html(rows: list[LearnerRow], chapter: Chapter) -> str:
     esc = html.escape
     head = "".join(f"<th>{esc(c)}</th>" for c in table_columns(chapter))
-    body = "\n".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in table_cells(r, chapter))
-                     + "</tr>" for r in rows)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in table_cells(r, chapter)) + "</tr>"
+        for r in rows
+    )
     title = esc(f"{chapter.id} — {chapter.title}: cohort report")
-    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{title}</title>\n<style>table{{border-collapse:collapse}}"
-            f"td,th{{border:1px solid #999;padding:2px 6px;text-align:left}}</style></head>\n"
-            f"<body><h1>{title}</h1>\n<p>{len(rows)} learner(s)</p>\n"
-            f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
-            f"</body></html>\n")
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title>\n<style>table{{border-collapse:collapse}}"
+        f"td,th{{border:1px solid #999;padding:2px 6px;text-align:left}}</style></head>\n"
+        f"<body><h1>{title}</h1>\n<p>{len(rows)} learner(s)</p>\n"
+        f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
+        f"</body></html>\n"
+    )
 
 
 def _number(value: float | None) -> str:

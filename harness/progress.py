@@ -73,9 +73,15 @@ def compute_status(store: Store, chapter: Chapter, learner: str) -> Status:
     labs = []
     for lab in chapter.labs:
         run = store.last_check_run(learner, lab.id)
-        labs.append(LabStatus(lab.id, run["status"] if run else None,
-                              run["passed"] if run else 0, run["failed"] if run else 0,
-                              run["started_at"] if run else None))
+        labs.append(
+            LabStatus(
+                lab.id,
+                run["status"] if run else None,
+                run["passed"] if run else 0,
+                run["failed"] if run else 0,
+                run["started_at"] if run else None,
+            )
+        )
 
     best = store.best_quiz(learner, chapter.quiz_id)
     attempts = store.quiz_attempts(learner, chapter.quiz_id)
@@ -83,16 +89,38 @@ def compute_status(store: Store, chapter: Chapter, learner: str) -> Status:
     quiz_passed = best_score is not None and best_score >= chapter.pass_mark
     reflections = store.reflections(learner)
 
-    dod = [DodEntry(f"{lab.lab_id} checks pass", lab.last_status == "pass",
-                    _lab_detail(lab)) for lab in labs if lab.lab_id in chapter.dod_labs]
+    dod = [
+        DodEntry(f"{lab.lab_id} checks pass", lab.last_status == "pass", _lab_detail(lab))
+        for lab in labs
+        if lab.lab_id in chapter.dod_labs
+    ]
     for prompt in chapter.reflections:
         text = reflections.get(prompt.id, "").strip()
-        dod.append(DodEntry(f"reflection: {prompt.id}", bool(text),
-                            f"{len(text.split())} words" if text else "not written"))
-    dod.append(DodEntry(f"quiz {chapter.quiz_id} ≥ {chapter.pass_mark:.0%}", quiz_passed,
-                        f"best {best_score:.0%}" if best_score is not None else "not attempted"))
-    return Status(learner, tuple(states), tuple(labs), best_score, quiz_passed, len(attempts),
-                  reflections, tuple(dod), tuple(store.feedback(learner)))
+        dod.append(
+            DodEntry(
+                f"reflection: {prompt.id}",
+                bool(text),
+                f"{len(text.split())} words" if text else "not written",
+            )
+        )
+    dod.append(
+        DodEntry(
+            f"quiz {chapter.quiz_id} ≥ {chapter.pass_mark:.0%}",
+            quiz_passed,
+            f"best {best_score:.0%}" if best_score is not None else "not attempted",
+        )
+    )
+    return Status(
+        learner,
+        tuple(states),
+        tuple(labs),
+        best_score,
+        quiz_passed,
+        len(attempts),
+        reflections,
+        tuple(dod),
+        tuple(store.feedback(learner)),
+    )
 
 
 def _lab_detail(lab: LabStatus) -> str:
@@ -105,20 +133,28 @@ def next_step(status: Status, chapter: Chapter) -> tuple[str, str]:
     """(command, reason) for the most useful next thing to do."""
     for s in status.items:
         if s.state == UNLOCKED and s.item.kind == "theory":
-            return (f"harness read {s.item.id}",
-                    f"'{s.item.title}' is the next page in the read order")
+            return (
+                f"harness read {s.item.id}",
+                f"'{s.item.title}' is the next page in the read order",
+            )
     for s in status.items:
         if s.state == UNLOCKED and s.item.kind == "lab":
             lab = next(x for x in status.labs if x.lab_id == s.item.id)
             if lab.last_status is None:
-                return (f"harness read {s.item.id}",
-                        f"{s.item.id} is unlocked; read its walkthrough, then run its checks")
-            return (f"harness check {s.item.id}",
-                    f"{s.item.id}'s last check was {_lab_detail(lab)}")
+                return (
+                    f"harness read {s.item.id}",
+                    f"{s.item.id} is unlocked; read its walkthrough, then run its checks",
+                )
+            return (
+                f"harness check {s.item.id}",
+                f"{s.item.id}'s last check was {_lab_detail(lab)}",
+            )
     if not status.quiz_passed:
-        return (f"harness quiz {chapter.quiz_id}",
-                f"the quiz needs {chapter.pass_mark:.0%} and your best is "
-                + (f"{status.quiz_best:.0%}" if status.quiz_best is not None else "none yet"))
+        return (
+            f"harness quiz {chapter.quiz_id}",
+            f"the quiz needs {chapter.pass_mark:.0%} and your best is "
+            + (f"{status.quiz_best:.0%}" if status.quiz_best is not None else "none yet"),
+        )
     for prompt in chapter.reflections:
         if not status.reflections.get(prompt.id, "").strip():
             return ("harness tui", f"reflection '{prompt.id}' is not written yet: {prompt.text}")

@@ -82,8 +82,9 @@ class BundleError(ValueError):
 
 def canonical(obj: Any) -> bytes:
     """The one byte form every digest is taken over (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(
+        obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
 
 
 def sha256(data: bytes) -> str:
@@ -100,8 +101,10 @@ def learner_records(store: Store, learner: str) -> dict[str, list[dict]]:
         if table == "learners":
             sql, args = "SELECT * FROM learners WHERE name = ?", [learner]
         elif parent:
-            sql = (f"SELECT * FROM {table} WHERE {parent_col} IN "
-                   f"(SELECT id FROM {parent} WHERE learner = ?) ORDER BY id")
+            sql = (
+                f"SELECT * FROM {table} WHERE {parent_col} IN "
+                f"(SELECT id FROM {parent} WHERE learner = ?) ORDER BY id"
+            )
             args = [learner]
         else:
             sql, args = f"SELECT * FROM {table} WHERE learner = ? ORDER BY id", [learner]
@@ -124,8 +127,12 @@ def _manifest_path(run_dir: str) -> tuple[Path, str]:
     return path / "manifest.yaml", (PurePosixPath(*rel.parts) / "manifest.yaml").as_posix()
 
 
-def learner_files(records: dict[str, list[dict]], learner: str, chapter: Chapter,
-                  learners_root: Path | None = None) -> dict[str, Any]:
+def learner_files(
+    records: dict[str, list[dict]],
+    learner: str,
+    chapter: Chapter,
+    learners_root: Path | None = None,
+) -> dict[str, Any]:
     folder = chapter_dir(learner, chapter, learners_root)
     reflections = folder / chapter.reflections_file
     manifests = []
@@ -134,11 +141,15 @@ def learner_files(records: dict[str, list[dict]], learner: str, chapter: Chapter
         if not path.is_file():  # a run imported from another machine keeps its copy here
             path = folder / IMPORTED_RUNS / rel
         if path.is_file():
-            manifests.append({"run_dir": run_dir, "path": rel,
-                              "text": path.read_text(encoding="utf-8")})
-    return {"reflections_md": reflections.read_text(encoding="utf-8")
-            if reflections.is_file() else None,
-            "manifests": manifests}
+            manifests.append(
+                {"run_dir": run_dir, "path": rel, "text": path.read_text(encoding="utf-8")}
+            )
+    return {
+        "reflections_md": reflections.read_text(encoding="utf-8")
+        if reflections.is_file()
+        else None,
+        "manifests": manifests,
+    }
 
 
 # What the export event's records_sha256 covers: everything but the events themselves (the
@@ -154,15 +165,25 @@ def _events_digest(events: list[dict]) -> str:
     return sha256("\n".join(e["hash"] for e in events).encode("ascii"))
 
 
-def export_bundle(store: Store, chapter: Chapter, learner: str, *,
-                  learners_root: Path | None = None, key: bytes | None = None) -> dict:
+def export_bundle(
+    store: Store,
+    chapter: Chapter,
+    learner: str,
+    *,
+    learners_root: Path | None = None,
+    key: bytes | None = None,
+) -> dict:
     """Append a `records.exported` event to the learner's chain and return the bundle."""
     with store._transaction():
         store._require_learner(learner)
         records = learner_records(store, learner)
         bundle: dict[str, Any] = {
-            "format": FORMAT, "version": FORMAT_VERSION, "schema": SCHEMA_VERSION,
-            "chapter": chapter.id, "learner": learner, "records": records,
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "schema": SCHEMA_VERSION,
+            "chapter": chapter.id,
+            "learner": learner,
+            "records": records,
             "files": learner_files(records, learner, chapter, learners_root),
         }
         prior = store.events(learner)
@@ -204,14 +225,18 @@ def read_bundle(path: Path) -> dict:
     try:
         bundle = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise BundleError(f"{path}: not a records bundle (invalid JSON at line {exc.lineno}: "
-                          f"{exc.msg})") from None
+        raise BundleError(
+            f"{path}: not a records bundle (invalid JSON at line {exc.lineno}: {exc.msg})"
+        ) from None
     except UnicodeDecodeError as exc:
-        raise BundleError(f"{path}: not a records bundle (not UTF-8 text: {exc.reason} at "
-                          f"byte {exc.start})") from None
+        raise BundleError(
+            f"{path}: not a records bundle (not UTF-8 text: {exc.reason} at byte {exc.start})"
+        ) from None
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
-        raise BundleError(f"{path}: not a records bundle (no \"format\": \"{FORMAT}\"); "
-                          "make one with `harness export --learner NAME --out FILE`")
+        raise BundleError(
+            f'{path}: not a records bundle (no "format": "{FORMAT}"); '
+            "make one with `harness export --learner NAME --out FILE`"
+        )
     return bundle
 
 
@@ -224,48 +249,63 @@ def verify_chain(events: list[dict], learner: str) -> None:
     seen: set[str] = set()
     for i, ev in enumerate(events):
         if not isinstance(ev, dict):
-            raise BundleError(f"chain broken at event {i}: expected an object, "
-                              f"got {type(ev).__name__}")
+            raise BundleError(
+                f"chain broken at event {i}: expected an object, got {type(ev).__name__}"
+            )
         where = f"event {i} (id {ev.get('id')}, {ev.get('kind')!r})"
         if ev.get("learner") != learner:
-            raise BundleError(f"chain broken at {where}: it belongs to {ev.get('learner')!r}, "
-                              f"not the bundle's learner {learner!r}")
+            raise BundleError(
+                f"chain broken at {where}: it belongs to {ev.get('learner')!r}, "
+                f"not the bundle's learner {learner!r}"
+            )
         fields = [ev.get(k) for k in ("prev_hash", "at", "kind", "payload", "hash")]
         if not all(isinstance(f, str) for f in fields):
-            raise BundleError(f"chain broken at {where}: prev_hash, at, kind, payload and hash "
-                              "must all be strings")
+            raise BundleError(
+                f"chain broken at {where}: prev_hash, at, kind, payload and hash "
+                "must all be strings"
+            )
         prev, at, kind, payload, found = fields
         expected = event_hash(prev, learner, at, kind, payload)
         if found != expected:
-            raise BundleError(f"chain broken at {where}: its fields hash to {expected}, but the "
-                              f"bundle says {found} (the event was edited)")
+            raise BundleError(
+                f"chain broken at {where}: its fields hash to {expected}, but the "
+                f"bundle says {found} (the event was edited)"
+            )
         if i == 0 and prev != GENESIS:
-            raise BundleError(f"chain broken at {where}: the first event must link to the "
-                              f"genesis hash {_short(GENESIS)}, found prev_hash {prev} "
-                              "(events are missing from the start)")
+            raise BundleError(
+                f"chain broken at {where}: the first event must link to the "
+                f"genesis hash {_short(GENESIS)}, found prev_hash {prev} "
+                "(events are missing from the start)"
+            )
         if i > 0 and prev not in seen:
             before = events[i - 1].get("hash")
-            raise BundleError(f"chain broken at {where}: prev_hash {prev} is not the hash of any "
-                              f"earlier event; expected e.g. {before} (the event before it); "
-                              "events were removed or reordered")
+            raise BundleError(
+                f"chain broken at {where}: prev_hash {prev} is not the hash of any "
+                f"earlier event; expected e.g. {before} (the event before it); "
+                "events were removed or reordered"
+            )
         if found in seen:
             raise BundleError(f"chain broken at {where}: hash {found} appears twice")
         seen.add(found)
 
 
-def verify_bundle(bundle: dict, *, chapter_id: str | None = None,
-                  key: bytes | None = None) -> None:
+def verify_bundle(bundle: dict, *, chapter_id: str | None = None, key: bytes | None = None) -> None:
     """Check format, names, chain, and that the export event covers records and events."""
     for field_name, want in (("format", FORMAT), ("version", FORMAT_VERSION)):
         if bundle.get(field_name) != want:
-            raise BundleError(f"bundle {field_name} is {bundle.get(field_name)!r}; this harness "
-                              f"reads {want!r}")
+            raise BundleError(
+                f"bundle {field_name} is {bundle.get(field_name)!r}; this harness reads {want!r}"
+            )
     if chapter_id is not None and bundle.get("chapter") != chapter_id:
-        raise BundleError(f"the bundle holds chapter {bundle.get('chapter')!r} records; this "
-                          f"harness is chapter {chapter_id!r}")
+        raise BundleError(
+            f"the bundle holds chapter {bundle.get('chapter')!r} records; this "
+            f"harness is chapter {chapter_id!r}"
+        )
     if not isinstance(bundle.get("schema"), int) or bundle["schema"] > SCHEMA_VERSION:
-        raise BundleError(f"bundle schema {bundle.get('schema')!r} is newer than this harness "
-                          f"({SCHEMA_VERSION}); upgrade the harness before importing")
+        raise BundleError(
+            f"bundle schema {bundle.get('schema')!r} is newer than this harness "
+            f"({SCHEMA_VERSION}); upgrade the harness before importing"
+        )
     learner = bundle.get("learner")
     try:
         validate_name(learner)
@@ -274,23 +314,27 @@ def verify_bundle(bundle: dict, *, chapter_id: str | None = None,
     if key is not None:
         mac = bundle.get("hmac_sha256")
         if not isinstance(mac, str):
-            raise BundleError("a key was given but the bundle carries no HMAC; it was exported "
-                              "without --key-file")
+            raise BundleError(
+                "a key was given but the bundle carries no HMAC; it was exported without --key-file"
+            )
         if not hmac.compare_digest(mac, _mac(bundle, key)):
-            raise BundleError("the bundle's HMAC does not match with this key: it was changed, "
-                              "or exported with a different key")
+            raise BundleError(
+                "the bundle's HMAC does not match with this key: it was changed, "
+                "or exported with a different key"
+            )
     records, files, events = bundle.get("records"), bundle.get("files"), bundle.get("events")
-    if not isinstance(records, dict) or not isinstance(files, dict) or not isinstance(events,
-                                                                                     list):
+    if not isinstance(records, dict) or not isinstance(files, dict) or not isinstance(events, list):
         raise BundleError("bundle lacks its records, files or events section")
     if not events:
         raise BundleError("bundle has no events; the chain cannot be verified")
     verify_chain(events, learner)
     last = events[-1]
     if last["kind"] != EXPORT_KIND:
-        raise BundleError(f"chain ends at event {len(events) - 1} (id {last.get('id')}, "
-                          f"{last['kind']!r}) instead of the {EXPORT_KIND!r} event: the bundle "
-                          "was truncated")
+        raise BundleError(
+            f"chain ends at event {len(events) - 1} (id {last.get('id')}, "
+            f"{last['kind']!r}) instead of the {EXPORT_KIND!r} event: the bundle "
+            "was truncated"
+        )
     try:
         payload = json.loads(last["payload"])
     except json.JSONDecodeError:
@@ -300,17 +344,23 @@ def verify_bundle(bundle: dict, *, chapter_id: str | None = None,
     expected = payload.get("events_sha256")
     found = _events_digest(events[:-1])
     if found != expected:
-        raise BundleError(f"the events before the export event were reordered, added or "
-                          f"removed: the export event (id {last.get('id')}) expects "
-                          f"events_sha256 {expected}, found {found}")
+        raise BundleError(
+            f"the events before the export event were reordered, added or "
+            f"removed: the export event (id {last.get('id')}) expects "
+            f"events_sha256 {expected}, found {found}"
+        )
     expected = payload.get("records_sha256")
     found = sha256(canonical(_section(bundle)))
     if found != expected:
-        raise BundleError(f"the records or files were changed after export: the export event "
-                          f"(id {last.get('id')}) expects records_sha256 {expected}, found {found}")
+        raise BundleError(
+            f"the records or files were changed after export: the export event "
+            f"(id {last.get('id')}) expects records_sha256 {expected}, found {found}"
+        )
     if bundle.get("exported_at") != last["at"]:
-        raise BundleError(f"exported_at {bundle.get('exported_at')!r} is not the export event's "
-                          f"time {last['at']!r}")
+        raise BundleError(
+            f"exported_at {bundle.get('exported_at')!r} is not the export event's "
+            f"time {last['at']!r}"
+        )
     _verify_rows(records, learner)
     _verify_files(files)
 
@@ -319,23 +369,28 @@ def _verify_rows(records: dict, learner: str) -> None:
     known = {t[0] for t in TABLES}
     unknown = sorted(set(records) - known)
     if unknown:
-        raise BundleError(f"bundle holds unknown table {unknown[0]!r}; known: "
-                          f"{', '.join(sorted(known))}")
+        raise BundleError(
+            f"bundle holds unknown table {unknown[0]!r}; known: {', '.join(sorted(known))}"
+        )
     ids: dict[str, set] = {}
     for table, parent, parent_col, _key in TABLES:
         rows = records.get(table, [])
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise BundleError(f"bundle table {table!r} must be a list of rows")
         for i, row in enumerate(rows):
-            owner = row.get("name") if table == "learners" else (
-                None if parent else row.get("learner"))
+            owner = (
+                row.get("name") if table == "learners" else (None if parent else row.get("learner"))
+            )
             if parent:
                 if row.get(parent_col) not in ids[parent]:
-                    raise BundleError(f"{table}[{i}] refers to {parent} id "
-                                      f"{row.get(parent_col)!r}, which is not in the bundle")
+                    raise BundleError(
+                        f"{table}[{i}] refers to {parent} id "
+                        f"{row.get(parent_col)!r}, which is not in the bundle"
+                    )
             elif owner != learner:
-                raise BundleError(f"{table}[{i}] belongs to {owner!r}, not the bundle's learner "
-                                  f"{learner!r}")
+                raise BundleError(
+                    f"{table}[{i}] belongs to {owner!r}, not the bundle's learner {learner!r}"
+                )
         ids[table] = {r.get("id") for r in rows}
 
 
@@ -344,8 +399,10 @@ def _safe_relpath(rel: object) -> PurePosixPath:
         raise BundleError(f"bundle manifest path {rel!r} is not a relative path")
     path = PurePosixPath(rel)
     if path.is_absolute() or ".." in path.parts or "\\" in rel or path.name != "manifest.yaml":
-        raise BundleError(f"bundle manifest path {rel!r} would be written outside the "
-                          "learner's folder; expected <slug>/<lab>/<run>/manifest.yaml")
+        raise BundleError(
+            f"bundle manifest path {rel!r} would be written outside the "
+            "learner's folder; expected <slug>/<lab>/<run>/manifest.yaml"
+        )
     return path
 
 
@@ -373,12 +430,21 @@ class ImportResult:
 
     @property
     def changed(self) -> bool:
-        return any(self.added.values()) or any(self.updated.values()) or any(
-            not f.startswith("unchanged") for f in self.files)
+        return (
+            any(self.added.values())
+            or any(self.updated.values())
+            or any(not f.startswith("unchanged") for f in self.files)
+        )
 
 
-def import_bundle(store: Store, chapter: Chapter, bundle: dict, *,
-                  learners_root: Path | None = None, key: bytes | None = None) -> ImportResult:
+def import_bundle(
+    store: Store,
+    chapter: Chapter,
+    bundle: dict,
+    *,
+    learners_root: Path | None = None,
+    key: bytes | None = None,
+) -> ImportResult:
     """Verify the bundle, then merge it in one transaction; a second import adds nothing."""
     verify_bundle(bundle, chapter_id=chapter.id, key=key)
     learner = bundle["learner"]
@@ -386,8 +452,9 @@ def import_bundle(store: Store, chapter: Chapter, bundle: dict, *,
     try:
         _merge(store, bundle, result)
     except sqlite3.Error as exc:  # a crafted row the schema rejects; nothing was kept
-        raise BundleError(f"the bundle's rows cannot be stored here ({exc}); nothing was "
-                          "imported") from None
+        raise BundleError(
+            f"the bundle's rows cannot be stored here ({exc}); nothing was imported"
+        ) from None
     result.files = _write_files(bundle["files"], learner, chapter, learners_root)
     return result
 
@@ -409,14 +476,17 @@ def _merge(store: Store, bundle: dict, result: ImportResult) -> None:
                 if parent:
                     row[parent_col] = id_map[parent][row[parent_col]]
                 where = " AND ".join(f"{c} IS ?" for c in key_cols)
-                found = conn.execute(f"SELECT * FROM {table} WHERE {where}",
-                                     [row.get(c) for c in key_cols]).fetchone()
+                found = conn.execute(
+                    f"SELECT * FROM {table} WHERE {where}", [row.get(c) for c in key_cols]
+                ).fetchone()
                 source_id = row.pop("id", None)
                 if found is None:
                     cols = [c for c in columns if c != "id" and c in row]
                     cur = conn.execute(
                         f"INSERT INTO {table} ({', '.join(cols)}) "
-                        f"VALUES ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+                        f"VALUES ({', '.join('?' * len(cols))})",
+                        [row[c] for c in cols],
+                    )
                     local_id, added = cur.lastrowid, added + 1
                 else:
                     existing = dict(zip(columns, found, strict=True))
@@ -425,12 +495,14 @@ def _merge(store: Store, bundle: dict, result: ImportResult) -> None:
                         conn.execute(
                             "UPDATE quiz_attempts SET status = ?, finished_at = ?, score = ?, "
                             "passed = ? WHERE id = ?",
-                            [row[c] for c in ATTEMPT_PROGRESS] + [local_id])
+                            [row[c] for c in ATTEMPT_PROGRESS] + [local_id],
+                        )
                         updated += 1
                     elif table == "reflections" and existing["text"] != row["text"]:
                         result.conflicts.append(
                             f"reflection {row['prompt_id']!r} version {row['version']} differs "
-                            "here; kept this database's text")
+                            "here; kept this database's text"
+                        )
                 if source_id is not None:
                     id_map[table][source_id] = local_id
             result.added[table], result.matched[table] = added, matched
@@ -440,9 +512,11 @@ def _merge(store: Store, bundle: dict, result: ImportResult) -> None:
         for ev in bundle["events"]:
             if conn.execute("SELECT 1 FROM events WHERE hash = ?", (ev["hash"],)).fetchone():
                 continue
-            conn.execute("INSERT INTO events (learner, at, kind, payload, prev_hash, hash) "
-                         "VALUES (?,?,?,?,?,?)", (learner, ev["at"], ev["kind"], ev["payload"],
-                                                  ev["prev_hash"], ev["hash"]))
+            conn.execute(
+                "INSERT INTO events (learner, at, kind, payload, prev_hash, hash) "
+                "VALUES (?,?,?,?,?,?)",
+                (learner, ev["at"], ev["kind"], ev["payload"], ev["prev_hash"], ev["hash"]),
+            )
             added += 1
         result.added["events"] = added
         result.matched["events"] = len(bundle["events"]) - added
@@ -453,8 +527,9 @@ def _moves_forward(existing: dict, incoming: dict) -> bool:
     return existing["status"] == "in_progress" and incoming.get("status") != "in_progress"
 
 
-def _write_files(files: dict, learner: str, chapter: Chapter,
-                 learners_root: Path | None) -> list[str]:
+def _write_files(
+    files: dict, learner: str, chapter: Chapter, learners_root: Path | None
+) -> list[str]:
     folder = chapter_dir(learner, chapter, learners_root or learners_dir())
     done = []
     targets = []

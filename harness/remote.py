@@ -107,8 +107,17 @@ def decode(data: bytes, resolve_handle=None) -> Any:
         return _decode(bytes(data), resolve_handle)
     except CodecError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, struct.error, RecursionError,
-            EOFError, OverflowError, MemoryError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        struct.error,
+        RecursionError,
+        EOFError,
+        OverflowError,
+        MemoryError,
+    ) as exc:
         raise CodecError(f"malformed message ({type(exc).__name__}: {exc})"[:300]) from None
 
 
@@ -125,7 +134,7 @@ def _load_npy(blob: bytes) -> np.ndarray:
     if dtype.hasobject:
         raise ValueError("object arrays are not accepted")
     count = math.prod(shape)
-    body = memoryview(blob)[buf.tell():]
+    body = memoryview(blob)[buf.tell() :]
     if count * dtype.itemsize != len(body):
         raise ValueError(f"array header says {shape} {dtype}, but {len(body)} bytes follow")
     arr = np.frombuffer(body, dtype=dtype, count=count).copy()
@@ -139,16 +148,16 @@ def _decode(data: bytes, resolve_handle) -> Any:
     (n,) = _LEN.unpack(view[:8])
     if 8 + n > len(view):
         raise ValueError(f"the message says {n} bytes of tree, {len(view) - 8} follow")
-    tree = json.loads(bytes(view[8:8 + n]).decode("utf-8"))
+    tree = json.loads(bytes(view[8 : 8 + n]).decode("utf-8"))
     pos = 8 + n
     arrays = []
     while pos < len(view):
         if pos + 8 > len(view):
             raise ValueError("a truncated array length")
-        (m,) = _LEN.unpack(view[pos:pos + 8])
+        (m,) = _LEN.unpack(view[pos : pos + 8])
         if pos + 8 + m > len(view):
             raise ValueError(f"an array of {m} bytes, but only {len(view) - pos - 8} follow")
-        arrays.append(_load_npy(bytes(view[pos + 8:pos + 8 + m])))
+        arrays.append(_load_npy(bytes(view[pos + 8 : pos + 8 + m])))
         pos += 8 + m
 
     def walk(v: Any) -> Any:
@@ -157,8 +166,11 @@ def _decode(data: bytes, resolve_handle) -> Any:
         if isinstance(v, dict):
             if "__nd__" in v:
                 index = v["__nd__"]
-                if not isinstance(index, int) or isinstance(index, bool) or not (
-                        0 <= index < len(arrays)):
+                if (
+                    not isinstance(index, int)
+                    or isinstance(index, bool)
+                    or not (0 <= index < len(arrays))
+                ):
                     raise ValueError(f"no array number {index!r}")
                 return arrays[index]
             if "__tuple__" in v:
@@ -182,8 +194,9 @@ def send_frame(fd: int, payload: bytes) -> None:
         view = view[written:]
 
 
-def read_exact(fd: int, n: int, deadline: float | None = None,
-               alive: Callable[[], bool] | None = None) -> bytes:
+def read_exact(
+    fd: int, n: int, deadline: float | None = None, alive: Callable[[], bool] | None = None
+) -> bytes:
     """Read `n` bytes; TimeoutError after `deadline`, EOFError when the writer is gone.
 
     `alive` covers a writer that died while something it forked still holds the pipe open
@@ -207,8 +220,9 @@ def read_exact(fd: int, n: int, deadline: float | None = None,
     return bytes(chunks)
 
 
-def recv_frame(fd: int, deadline: float | None = None,
-               alive: Callable[[], bool] | None = None) -> bytes:
+def recv_frame(
+    fd: int, deadline: float | None = None, alive: Callable[[], bool] | None = None
+) -> bytes:
     (n,) = _LEN.unpack(read_exact(fd, 8, deadline, alive))
     if n > MAX_FRAME_BYTES:
         raise CodecError(f"a frame of {n} bytes is over the {MAX_FRAME_BYTES} byte limit")
@@ -234,10 +248,15 @@ class LearnerError(AssertionError):
 class RemoteModule:
     """A stand-in for the entry module, whose functions run in a worker subprocess."""
 
-    def __init__(self, *, module: str | None = None, path: Path | str | None = None,
-                 call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S,
-                 memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
-                 label: str | None = None):
+    def __init__(
+        self,
+        *,
+        module: str | None = None,
+        path: Path | str | None = None,
+        call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S,
+        memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
+        label: str | None = None,
+    ):
         if (module is None) == (path is None):
             raise ValueError("give exactly one of module= or path=")
         self._module = module
@@ -271,17 +290,31 @@ class RemoteModule:
         resp_r, resp_w = os.pipe()
         target = ["--path", str(self._path)] if self._path else ["--module", self._module]
         cwd = str(self._path.parent) if self._path else None
-        cmd = [sys.executable, "-m", "harness.worker", "--in-fd", str(req_r),
-               "--out-fd", str(resp_w), *target]
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
-                   MPLBACKEND="Agg")
+        cmd = [
+            sys.executable,
+            "-m",
+            "harness.worker",
+            "--in-fd",
+            str(req_r),
+            "--out-fd",
+            str(resp_w),
+            *target,
+        ]
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
         # Two BLAS threads on a busy 2-core machine stall NumPy by 10x or more; a learner's
         # code is judged on one thread, the same everywhere.
         env.setdefault("OPENBLAS_NUM_THREADS", "1")
         self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(req_r, resp_w), cwd=cwd, env=env, start_new_session=True,
-            preexec_fn=limit_child(self._memory))
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(req_r, resp_w),
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+            preexec_fn=limit_child(self._memory),
+        )
         os.close(req_r)
         os.close(resp_w)
         self._to_worker, self._from_worker = req_w, resp_r
@@ -308,8 +341,13 @@ class RemoteModule:
         except Exception:
             pass
 
-    def call(self, name: str, args: tuple = (), kwargs: dict | None = None,
-             timeout_s: float | None = None) -> Any:
+    def call(
+        self,
+        name: str,
+        args: tuple = (),
+        kwargs: dict | None = None,
+        timeout_s: float | None = None,
+    ) -> Any:
         if self._proc is None or self._proc.poll() is not None:
             self.close()
             self._start()
@@ -322,30 +360,40 @@ class RemoteModule:
         proc = self._proc
         try:
             send_frame(self._to_worker, payload)
-            frame = recv_frame(self._from_worker, time.monotonic() + timeout_s,
-                               alive=lambda: proc.poll() is None)
+            frame = recv_frame(
+                self._from_worker, time.monotonic() + timeout_s, alive=lambda: proc.poll() is None
+            )
             reply = decode(frame)
         except TimeoutError:
             self.close()  # first: closing drains the rest of the output
             out = self.output
-            raise LearnerError("timeout", f"{what} timed out: no answer within "
-                                          f"{timeout_s:g} s (an endless loop, or too slow)"
-                               + _last_lines(out), out) from None
+            raise LearnerError(
+                "timeout",
+                f"{what} timed out: no answer within "
+                f"{timeout_s:g} s (an endless loop, or too slow)" + _last_lines(out),
+                out,
+            ) from None
         except (EOFError, OSError):  # OSError covers BrokenPipeError
             code = self._exit_code()
             self.close()
             out = self.output
             if any(m in out for m in ("MemoryError", "Cannot allocate memory")):
-                raise LearnerError("memory", f"{what} ran out of memory{self._cap()}"
-                                   + _last_lines(out), out) from None
-            raise LearnerError("crashed", f"{what} crashed: the learner's process "
-                                          f"{_how_it_ended(code)}" + _last_lines(out),
-                               out) from None
+                raise LearnerError(
+                    "memory", f"{what} ran out of memory{self._cap()}" + _last_lines(out), out
+                ) from None
+            raise LearnerError(
+                "crashed",
+                f"{what} crashed: the learner's process {_how_it_ended(code)}" + _last_lines(out),
+                out,
+            ) from None
         except CodecError as exc:
             self.close()
             out = self.output
-            raise LearnerError("crashed", f"{what} crashed: its process sent a reply the "
-                                          f"harness cannot read ({exc})", out) from None
+            raise LearnerError(
+                "crashed",
+                f"{what} crashed: its process sent a reply the harness cannot read ({exc})",
+                out,
+            ) from None
         if not isinstance(reply, dict) or not ({"value", "error"} & set(reply)):
             self.close()
             raise LearnerError("crashed", f"{what} crashed: its process sent a malformed reply")
@@ -379,9 +427,11 @@ def _how_it_ended(code: int | None) -> str:
         name = signal.Signals(-code).name
     except ValueError:
         name = f"signal {-code}"
-    why = {"SIGSEGV": "a segmentation fault: bad memory access, often from ctypes or a "
-                      "C extension", "SIGKILL": "killed from outside, or out of memory",
-           "SIGABRT": "aborted by a C library"}.get(name, "killed by a signal")
+    why = {
+        "SIGSEGV": "a segmentation fault: bad memory access, often from ctypes or a C extension",
+        "SIGKILL": "killed from outside, or out of memory",
+        "SIGABRT": "aborted by a C library",
+    }.get(name, "killed by a signal")
     return f"was killed by {name} ({why})"
 
 

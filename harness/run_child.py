@@ -52,8 +52,9 @@ def main() -> None:
         kwargs["steps"] = args.steps
     result = experiment.run(Path(args.out), args.seed, entry, _progress, **kwargs)
     if not isinstance(result, dict):
-        raise TypeError(f"{lab.package}.experiment.run returned {type(result).__name__}, "
-                        "expected a dict")
+        raise TypeError(
+            f"{lab.package}.experiment.run returned {type(result).__name__}, expected a dict"
+        )
     if "metrics" not in result:  # a plain metrics dict
         result = {"metrics": result}
     Path(args.out, RESULT_FILE).write_text(json.dumps(result, default=float), encoding="utf-8")

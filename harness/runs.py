@@ -81,15 +81,17 @@ def package_versions() -> dict[str, str]:
 
 def git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def new_run_dir(chapter: Chapter, lab_id: str, tag: str, seed: int,
-                root: Path = EXPERIMENTS_DIR) -> Path:
+def new_run_dir(
+    chapter: Chapter, lab_id: str, tag: str, seed: int, root: Path = EXPERIMENTS_DIR
+) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     base = root / chapter.slug / lab_id
     run_dir = base / f"{stamp}-{tag}-s{seed}"
@@ -101,12 +103,21 @@ def new_run_dir(chapter: Chapter, lab_id: str, tag: str, seed: int,
     return run_dir
 
 
-def run_lab(chapter: Chapter, lab_id: str, *, learner: str | None = None,
-            reference: bool = False, seed: int = 0, steps: int | None = None,
-            store: Store | None = None, on_progress: Callable[[dict], None] | None = None,
-            on_output: Callable[[str], None] | None = None,
-            cancel: threading.Event | None = None, root: Path = EXPERIMENTS_DIR,
-            timeout_s: float | None = None) -> RunOutcome:
+def run_lab(
+    chapter: Chapter,
+    lab_id: str,
+    *,
+    learner: str | None = None,
+    reference: bool = False,
+    seed: int = 0,
+    steps: int | None = None,
+    store: Store | None = None,
+    on_progress: Callable[[dict], None] | None = None,
+    on_output: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
+    root: Path = EXPERIMENTS_DIR,
+    timeout_s: float | None = None,
+) -> RunOutcome:
     lab = chapter.lab(lab_id)
     if reference:
         entry_args, tag, impl = ["--module", f"{lab.package}.{lab.entry}"], "reference", "reference"
@@ -118,8 +129,18 @@ def run_lab(chapter: Chapter, lab_id: str, *, learner: str | None = None,
             raise FileNotFoundError(f"{path} does not exist; run `harness learner add {learner}`")
         entry_args, tag, impl = ["--path", str(path)], f"learner-{learner}", "learner"
     run_dir = new_run_dir(chapter, lab_id, tag, seed, root)
-    cmd = [sys.executable, "-m", "harness.run_child", "--lab", lab_id, "--seed", str(seed),
-           "--out", str(run_dir), *entry_args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "harness.run_child",
+        "--lab",
+        lab_id,
+        "--seed",
+        str(seed),
+        "--out",
+        str(run_dir),
+        *entry_args,
+    ]
     if steps is not None:
         cmd += ["--steps", str(steps)]
 
@@ -127,7 +148,7 @@ def run_lab(chapter: Chapter, lab_id: str, *, learner: str | None = None,
         if line.startswith(PROGRESS_PREFIX):
             if on_progress:
                 try:
-                    on_progress(json.loads(line[len(PROGRESS_PREFIX):]))
+                    on_progress(json.loads(line[len(PROGRESS_PREFIX) :]))
                 except ValueError:
                     pass
         elif on_output:
@@ -135,8 +156,9 @@ def run_lab(chapter: Chapter, lab_id: str, *, learner: str | None = None,
 
     started, t0 = now(), time.monotonic()
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
-    result = run_sandboxed(cmd, timeout_s=timeout_s or lab.time_limit_s, env=env,
-                           on_line=on_line, cancel=cancel)
+    result = run_sandboxed(
+        cmd, timeout_s=timeout_s or lab.time_limit_s, env=env, on_line=on_line, cancel=cancel
+    )
     wall = time.monotonic() - t0
     produced = _read_json(run_dir / RESULT_FILE)
     (run_dir / RESULT_FILE).unlink(missing_ok=True)
@@ -145,22 +167,39 @@ def run_lab(chapter: Chapter, lab_id: str, *, learner: str | None = None,
     message = "finished" if status == "ok" else f"the run {result.describe()}: {result.tail}"
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     manifest = {
-        "chapter": chapter.id, "lab": lab_id, "impl": impl, "learner": learner, "seed": seed,
-        "status": status, "started_at": started, "wall_time_s": round(wall, 2),
+        "chapter": chapter.id,
+        "lab": lab_id,
+        "impl": impl,
+        "learner": learner,
+        "seed": seed,
+        "status": status,
+        "started_at": started,
+        "wall_time_s": round(wall, 2),
         "config": produced.get("config", {}) if produced else {},
         "dataset_hash": produced.get("dataset_hash") if produced else None,
-        "metrics": metrics, "packages": package_versions(), "git_commit": git_commit(),
-        "platform": platform.platform(), "outputs": sorted(
-            p.name for p in run_dir.iterdir() if p.name != "manifest.yaml"),
+        "metrics": metrics,
+        "packages": package_versions(),
+        "git_commit": git_commit(),
+        "platform": platform.platform(),
+        "outputs": sorted(p.name for p in run_dir.iterdir() if p.name != "manifest.yaml"),
     }
-    (run_dir / "manifest.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False),
-                                           encoding="utf-8")
+    (run_dir / "manifest.yaml").write_text(
+        yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8"
+    )
     if status != "ok":
         (run_dir / "output-tail.txt").write_text(result.output[-20000:], encoding="utf-8")
     if store is not None:
-        store.record_run(learner=learner, lab_id=lab_id, impl=impl, run_dir=str(run_dir),
-                         seed=seed, status=status, metrics=metrics, started_at=started,
-                         duration_s=wall)
+        store.record_run(
+            learner=learner,
+            lab_id=lab_id,
+            impl=impl,
+            run_dir=str(run_dir),
+            seed=seed,
+            status=status,
+            metrics=metrics,
+            started_at=started,
+            duration_s=wall,
+        )
     return RunOutcome(run_dir, status, metrics, message, wall)
 
 
@@ -177,26 +216,38 @@ def load_manifest(run_dir: Path) -> dict:
     return data
 
 
-def reproduce(run_dir: Path, *, tolerance: float = DEFAULT_TOLERANCE,
-              chapter: Chapter | None = None, root: Path | None = None,
-              on_progress: Callable[[dict], None] | None = None) -> ReproduceOutcome:
+def reproduce(
+    run_dir: Path,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    chapter: Chapter | None = None,
+    root: Path | None = None,
+    on_progress: Callable[[dict], None] | None = None,
+) -> ReproduceOutcome:
     """Re-run from the manifest (same seed, same step count) and compare numeric metrics."""
     chapter = chapter or load_chapter()
     manifest = load_manifest(run_dir)
     steps = (manifest.get("config") or {}).get("steps")
     root = root or Path(tempfile.mkdtemp(prefix="x2-reproduce-"))
-    new = run_lab(chapter, manifest["lab"], learner=manifest.get("learner"),
-                  reference=manifest.get("impl") == "reference", seed=int(manifest["seed"]),
-                  steps=int(steps) if steps is not None else None, root=root,
-                  on_progress=on_progress)
+    new = run_lab(
+        chapter,
+        manifest["lab"],
+        learner=manifest.get("learner"),
+        reference=manifest.get("impl") == "reference",
+        seed=int(manifest["seed"]),
+        steps=int(steps) if steps is not None else None,
+        root=root,
+        on_progress=on_progress,
+    )
     comparisons = []
     recorded = manifest.get("metrics") or {}
     for key, value in sorted(recorded.items()):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         got = new.metrics.get(key)
-        ok = isinstance(got, (int, float)) and math.isclose(got, value, rel_tol=tolerance,
-                                                            abs_tol=tolerance)
+        ok = isinstance(got, (int, float)) and math.isclose(
+            got, value, rel_tol=tolerance, abs_tol=tolerance
+        )
         comparisons.append(Comparison(key, value, got, ok))
     return ReproduceOutcome(Path(run_dir), new, comparisons)
 

@@ -130,8 +130,9 @@ def kill_tree(pid: int) -> None:
 class OutputCapture:
     """Drains a pipe on a thread, keeping the head and tail and counting every byte."""
 
-    def __init__(self, stream, keep: int = DEFAULT_KEEP_BYTES,
-                 on_line: Callable[[str], None] | None = None):
+    def __init__(
+        self, stream, keep: int = DEFAULT_KEEP_BYTES, on_line: Callable[[str], None] | None = None
+    ):
         self.keep = keep
         self.head = bytearray()
         self.tail = bytearray()
@@ -192,9 +193,11 @@ class OutputCapture:
         cut = self.total - len(self.head) - len(self.tail)
         if cut <= 0:
             return self.tail.decode("utf-8", "replace")
-        return (self.head.decode("utf-8", "replace")
-                + f"\n[… {cut:,} bytes of output cut …]\n"
-                + self.tail.decode("utf-8", "replace"))
+        return (
+            self.head.decode("utf-8", "replace")
+            + f"\n[… {cut:,} bytes of output cut …]\n"
+            + self.tail.decode("utf-8", "replace")
+        )
 
     def last_lines(self, n: int = 20) -> str:
         return "\n".join(self.tail.decode("utf-8", "replace").splitlines()[-n:])
@@ -233,17 +236,29 @@ def _signal_name(returncode: int | None) -> str:
         return f"signal {-returncode}"
 
 
-def run_sandboxed(cmd: Sequence[str], *, timeout_s: float,
-                  memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
-                  env: dict[str, str] | None = None, cwd: str | None = None,
-                  keep_bytes: int = DEFAULT_KEEP_BYTES,
-                  on_line: Callable[[str], None] | None = None,
-                  cancel: threading.Event | None = None) -> SandboxResult:
+def run_sandboxed(
+    cmd: Sequence[str],
+    *,
+    timeout_s: float,
+    memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    keep_bytes: int = DEFAULT_KEEP_BYTES,
+    on_line: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> SandboxResult:
     """Run `cmd` to completion under the limits and classify how it ended."""
     start = time.monotonic()
     proc = subprocess.Popen(
-        list(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env=env, cwd=cwd, start_new_session=True, preexec_fn=limit_child(memory_bytes))
+        list(cmd),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=cwd,
+        start_new_session=True,
+        preexec_fn=limit_child(memory_bytes),
+    )
     capture = OutputCapture(proc.stdout, keep_bytes, on_line)
     deadline = start + timeout_s
     status = None

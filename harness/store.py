@@ -121,8 +121,12 @@ class Store:
         if not memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not memory:
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -135,7 +139,8 @@ class Store:
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: schema version {version} is newer than this harness knows "
-                f"({SCHEMA_VERSION}); upgrade the harness (git pull && make run)")
+                f"({SCHEMA_VERSION}); upgrade the harness (git pull && make run)"
+            )
         if version < migrate_to:
             self._migrate(version, migrate_to)
 
@@ -150,7 +155,8 @@ class Store:
         return StoreError(
             f"{self.path}: the progress database cannot be read ({exc}). Recovery: move it "
             f"aside (mv {self.path} {self.path}.broken), then restore a backup "
-            f"({self.path}.bak-*) or run `harness doctor` and start a fresh one.")
+            f"({self.path}.bak-*) or run `harness doctor` and start a fresh one."
+        )
 
     # --- migrations -----------------------------------------------------------------------
 
@@ -199,7 +205,8 @@ class Store:
         digest = event_hash(prev, learner, at, kind, body)
         self.conn.execute(
             "INSERT INTO events (learner, at, kind, payload, prev_hash, hash) VALUES (?,?,?,?,?,?)",
-            (learner, at, kind, body, prev, digest))
+            (learner, at, kind, body, prev, digest),
+        )
         return digest
 
     def log_event(self, learner: str, kind: str, payload: dict[str, Any]) -> None:
@@ -244,8 +251,10 @@ class Store:
         validate_name(name)
         if not self._has_learner(name):
             known = ", ".join(self.learners()) or "none yet"
-            raise KeyError(f"unknown learner '{name}'; known: {known} "
-                           f"(add one with `harness learner add {name}`)")
+            raise KeyError(
+                f"unknown learner '{name}'; known: {known} "
+                f"(add one with `harness learner add {name}`)"
+            )
 
     # --- pages ----------------------------------------------------------------------------
 
@@ -257,21 +266,33 @@ class Store:
             at = now()
             self.conn.execute(
                 "INSERT INTO page_events (learner, item_id, event, at) VALUES (?,?,?,?)",
-                (learner, item_id, event, at))
+                (learner, item_id, event, at),
+            )
             self._log(learner, f"page.{event}", {"item": item_id}, at)
 
     def completed_pages(self, learner: str) -> set[str]:
         rows = self.conn.execute(
             "SELECT DISTINCT item_id FROM page_events WHERE learner = ? AND event = 'completed'",
-            (learner,))
+            (learner,),
+        )
         return {r[0] for r in rows}
 
     # --- checks ---------------------------------------------------------------------------
 
-    def record_check_run(self, *, learner: str | None, lab_id: str, impl: str, task: str | None,
-                         status: str, results: list[CheckResult], message: str = "",
-                         output_tail: str = "", started_at: str | None = None,
-                         duration_s: float = 0.0) -> int:
+    def record_check_run(
+        self,
+        *,
+        learner: str | None,
+        lab_id: str,
+        impl: str,
+        task: str | None,
+        status: str,
+        results: list[CheckResult],
+        message: str = "",
+        output_tail: str = "",
+        started_at: str | None = None,
+        duration_s: float = 0.0,
+    ) -> int:
         passed = sum(r.status == "pass" for r in results)
         with self._transaction():
             if learner:
@@ -279,17 +300,39 @@ class Store:
             cur = self.conn.execute(
                 "INSERT INTO check_runs (learner, lab_id, impl, task, status, passed, failed, "
                 "message, output_tail, started_at, duration_s) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (learner, lab_id, impl, task, status, passed, len(results) - passed, message,
-                 output_tail, started_at or now(), duration_s))
+                (
+                    learner,
+                    lab_id,
+                    impl,
+                    task,
+                    status,
+                    passed,
+                    len(results) - passed,
+                    message,
+                    output_tail,
+                    started_at or now(),
+                    duration_s,
+                ),
+            )
             run_id = cur.lastrowid
             self.conn.executemany(
                 "INSERT INTO check_results (run_id, name, task, status, message, duration_s) "
                 "VALUES (?,?,?,?,?,?)",
-                [(run_id, r.name, r.task, r.status, r.message, r.duration_s) for r in results])
+                [(run_id, r.name, r.task, r.status, r.message, r.duration_s) for r in results],
+            )
             if learner:
-                self._log(learner, "check.run", {"lab": lab_id, "impl": impl, "task": task,
-                                                 "status": status, "passed": passed,
-                                                 "failed": len(results) - passed})
+                self._log(
+                    learner,
+                    "check.run",
+                    {
+                        "lab": lab_id,
+                        "impl": impl,
+                        "task": task,
+                        "status": status,
+                        "passed": passed,
+                        "failed": len(results) - passed,
+                    },
+                )
             return run_id
 
     def last_check_run(self, learner: str, lab_id: str, *, full_only: bool = True) -> dict | None:
@@ -300,8 +343,9 @@ class Store:
         return rows[0] if rows else None
 
     def check_results(self, run_id: int) -> list[dict]:
-        return list(self.db.query(
-            "SELECT * FROM check_results WHERE run_id = ? ORDER BY id", [run_id]))
+        return list(
+            self.db.query("SELECT * FROM check_results WHERE run_id = ? ORDER BY id", [run_id])
+        )
 
     # --- quiz -----------------------------------------------------------------------------
 
@@ -312,13 +356,19 @@ class Store:
             cur = self.conn.execute(
                 "INSERT INTO quiz_attempts (learner, quiz_id, seed, started_at, status, "
                 "n_questions) VALUES (?,?,?,?, 'in_progress', ?)",
-                (learner, quiz_id, seed, at, n_questions))
-            self._log(learner, "quiz.started", {"quiz": quiz_id, "attempt": cur.lastrowid,
-                                                "seed": seed}, at)
+                (learner, quiz_id, seed, at, n_questions),
+            )
+            self._log(
+                learner,
+                "quiz.started",
+                {"quiz": quiz_id, "attempt": cur.lastrowid, "seed": seed},
+                at,
+            )
             return cur.lastrowid
 
-    def record_quiz_answer(self, attempt_id: int, question_id: str, position: int,
-                           answer: str, correct: bool) -> None:
+    def record_quiz_answer(
+        self, attempt_id: int, question_id: str, position: int, answer: str, correct: bool
+    ) -> None:
         with self._transaction():
             attempt = self._attempt(attempt_id)
             if attempt["status"] != "in_progress":
@@ -326,10 +376,12 @@ class Store:
             self.conn.execute(
                 "INSERT INTO quiz_answers (attempt_id, question_id, position, answer, correct, "
                 "answered_at) VALUES (?,?,?,?,?,?)",
-                (attempt_id, question_id, position, answer, int(correct), now()))
+                (attempt_id, question_id, position, answer, int(correct), now()),
+            )
 
-    def finish_quiz_attempt(self, attempt_id: int, score: float | None, passed: bool | None,
-                            status: str = "finished") -> None:
+    def finish_quiz_attempt(
+        self, attempt_id: int, score: float | None, passed: bool | None, status: str = "finished"
+    ) -> None:
         if status not in ("finished", "abandoned"):
             raise ValueError(f"status must be 'finished' or 'abandoned', got {status!r}")
         with self._transaction():
@@ -337,10 +389,18 @@ class Store:
             self.conn.execute(
                 "UPDATE quiz_attempts SET status = ?, finished_at = ?, score = ?, passed = ? "
                 "WHERE id = ?",
-                (status, now(), score, None if passed is None else int(passed), attempt_id))
-            self._log(attempt["learner"], f"quiz.{status}",
-                      {"quiz": attempt["quiz_id"], "attempt": attempt_id, "score": score,
-                       "passed": passed})
+                (status, now(), score, None if passed is None else int(passed), attempt_id),
+            )
+            self._log(
+                attempt["learner"],
+                f"quiz.{status}",
+                {
+                    "quiz": attempt["quiz_id"],
+                    "attempt": attempt_id,
+                    "score": score,
+                    "passed": passed,
+                },
+            )
 
     def _attempt(self, attempt_id: int) -> dict:
         rows = list(self.db.query("SELECT * FROM quiz_attempts WHERE id = ?", [attempt_id]))
@@ -360,13 +420,20 @@ class Store:
         return list(self.db.query(sql + " ORDER BY id", args))
 
     def quiz_answers(self, attempt_id: int) -> list[dict]:
-        return list(self.db.query(
-            "SELECT * FROM quiz_answers WHERE attempt_id = ? ORDER BY position", [attempt_id]))
+        return list(
+            self.db.query(
+                "SELECT * FROM quiz_answers WHERE attempt_id = ? ORDER BY position", [attempt_id]
+            )
+        )
 
     def best_quiz(self, learner: str, quiz_id: str) -> dict | None:
-        rows = list(self.db.query(
-            "SELECT * FROM quiz_attempts WHERE learner = ? AND quiz_id = ? AND "
-            "status = 'finished' ORDER BY score DESC, id LIMIT 1", [learner, quiz_id]))
+        rows = list(
+            self.db.query(
+                "SELECT * FROM quiz_attempts WHERE learner = ? AND quiz_id = ? AND "
+                "status = 'finished' ORDER BY score DESC, id LIMIT 1",
+                [learner, quiz_id],
+            )
+        )
         return rows[0] if rows else None
 
     # --- reflections ----------------------------------------------------------------------
@@ -377,16 +444,24 @@ class Store:
             self._require_learner(learner)
             last = self.conn.execute(
                 "SELECT version, text FROM reflections WHERE learner = ? AND prompt_id = ? "
-                "ORDER BY version DESC LIMIT 1", (learner, prompt_id)).fetchone()
+                "ORDER BY version DESC LIMIT 1",
+                (learner, prompt_id),
+            ).fetchone()
             if last and last[1] == text:
                 return last[0]
             version = (last[0] if last else 0) + 1
             at = now()
             self.conn.execute(
                 "INSERT INTO reflections (learner, prompt_id, version, text, saved_at) "
-                "VALUES (?,?,?,?,?)", (learner, prompt_id, version, text, at))
-            self._log(learner, "reflection.saved",
-                      {"prompt": prompt_id, "version": version, "chars": len(text)}, at)
+                "VALUES (?,?,?,?,?)",
+                (learner, prompt_id, version, text, at),
+            )
+            self._log(
+                learner,
+                "reflection.saved",
+                {"prompt": prompt_id, "version": version, "chars": len(text)},
+                at,
+            )
             return version
 
     def reflections(self, learner: str) -> dict[str, str]:
@@ -394,30 +469,58 @@ class Store:
         rows = self.conn.execute(
             "SELECT prompt_id, text FROM reflections r WHERE learner = ? AND version = "
             "(SELECT MAX(version) FROM reflections WHERE learner = r.learner "
-            "AND prompt_id = r.prompt_id)", (learner,))
+            "AND prompt_id = r.prompt_id)",
+            (learner,),
+        )
         return {p: t for p, t in rows}
 
     def reflection_versions(self, learner: str, prompt_id: str) -> list[dict]:
-        return list(self.db.query(
-            "SELECT * FROM reflections WHERE learner = ? AND prompt_id = ? ORDER BY version",
-            [learner, prompt_id]))
+        return list(
+            self.db.query(
+                "SELECT * FROM reflections WHERE learner = ? AND prompt_id = ? ORDER BY version",
+                [learner, prompt_id],
+            )
+        )
 
     # --- runs -----------------------------------------------------------------------------
 
-    def record_run(self, *, learner: str | None, lab_id: str, impl: str, run_dir: str,
-                   seed: int, status: str, metrics: dict | None, started_at: str,
-                   duration_s: float) -> int:
+    def record_run(
+        self,
+        *,
+        learner: str | None,
+        lab_id: str,
+        impl: str,
+        run_dir: str,
+        seed: int,
+        status: str,
+        metrics: dict | None,
+        started_at: str,
+        duration_s: float,
+    ) -> int:
         with self._transaction():
             if learner:
                 self._require_learner(learner)
             cur = self.conn.execute(
                 "INSERT INTO runs (learner, lab_id, impl, run_dir, seed, status, metrics, "
                 "started_at, duration_s) VALUES (?,?,?,?,?,?,?,?,?)",
-                (learner, lab_id, impl, run_dir, seed, status, json.dumps(metrics or {}),
-                 started_at, duration_s))
+                (
+                    learner,
+                    lab_id,
+                    impl,
+                    run_dir,
+                    seed,
+                    status,
+                    json.dumps(metrics or {}),
+                    started_at,
+                    duration_s,
+                ),
+            )
             if learner:
-                self._log(learner, "run.finished", {"lab": lab_id, "status": status,
-                                                    "run_dir": run_dir, "metrics": metrics})
+                self._log(
+                    learner,
+                    "run.finished",
+                    {"lab": lab_id, "status": status, "run_dir": run_dir, "metrics": metrics},
+                )
             return cur.lastrowid
 
     def last_run(self, learner: str | None, lab_id: str) -> dict | None:
@@ -437,13 +540,15 @@ class Store:
             at = now()
             cur = self.conn.execute(
                 "INSERT INTO feedback (learner, mentor, target, text, at) VALUES (?,?,?,?,?)",
-                (learner, mentor, target, text, at))
+                (learner, mentor, target, text, at),
+            )
             self._log(learner, "feedback.added", {"mentor": mentor, "target": target}, at)
             return cur.lastrowid
 
     def feedback(self, learner: str) -> list[dict]:
-        return list(self.db.query(
-            "SELECT * FROM feedback WHERE learner = ? ORDER BY id", [learner]))
+        return list(
+            self.db.query("SELECT * FROM feedback WHERE learner = ? ORDER BY id", [learner])
+        )
 
     # --- health ---------------------------------------------------------------------------
 

@@ -91,8 +91,9 @@ def serve(args: argparse.Namespace) -> None:
         name = request["fn"]
         if import_error is not None:
             exc = import_error
-            reply = _error("import", f"could not import the module: "
-                                     f"{type(exc).__name__}: {exc}", exc)
+            reply = _error(
+                "import", f"could not import the module: {type(exc).__name__}: {exc}", exc
+            )
         elif not callable(getattr(module, name, None)):
             reply = _error("raised", f"is missing: the module defines no function '{name}'")
         else:
@@ -101,13 +102,15 @@ def serve(args: argparse.Namespace) -> None:
                 reply = encode({"value": value}, make_handle)
             except NotImplementedError as exc:
                 detail = f": {exc}" if str(exc) else ""
-                reply = _error("not_implemented",
-                               f"is not implemented yet (raise NotImplementedError{detail})", exc)
+                reply = _error(
+                    "not_implemented",
+                    f"is not implemented yet (raise NotImplementedError{detail})",
+                    exc,
+                )
             except MemoryError as exc:
                 reply = _error("memory", "ran out of memory", exc)
             except SystemExit as exc:
-                reply = _error("raised", f"called sys.exit({exc.code!r}) instead of returning",
-                               exc)
+                reply = _error("raised", f"called sys.exit({exc.code!r}) instead of returning", exc)
             except BaseException as exc:
                 reply = _error("raised", f"raised {type(exc).__name__}: {exc}", exc)
         sys.stdout.flush()

@@ -22,7 +22,8 @@ def read_yaml(path: Path, what: str) -> Any:
         raise ManifestError(f"{path}: {what} not found") from None
     except UnicodeDecodeError as exc:
         raise ManifestError(
-            f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
     except RecursionError:
         raise ManifestError(f"{path.name}: nested too deeply to be a {what}") from None
     except yaml.YAMLError as exc:
@@ -45,8 +46,9 @@ class Reader:
             raise self.fail(where, f"expected a mapping, got {type(value).__name__}")
         unknown = sorted(str(k) for k in value.keys() - allowed)
         if unknown:
-            raise self.fail(where, f"unknown field '{unknown[0]}'; expected one of "
-                                   f"{', '.join(sorted(allowed))}")
+            raise self.fail(
+                where, f"unknown field '{unknown[0]}'; expected one of {', '.join(sorted(allowed))}"
+            )
         missing = sorted(required - value.keys())
         if missing:
             raise self.fail(where, f"missing field '{missing[0]}'")
@@ -74,7 +76,10 @@ class Reader:
         return value
 
     def number(self, value: Any, where: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
-                value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             raise self.fail(where, f"expected a finite number, got {value!r}")
         return float(value)

@@ -14,8 +14,7 @@ CHAPTER = load_chapter()
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lab_id", [lab.id for lab in CHAPTER.labs])
-def test_every_check_passes_on_the_reference_and_fails_on_the_stubs(lab_id, tmp_path,
-                                                                     monkeypatch):
+def test_every_check_passes_on_the_reference_and_fails_on_the_stubs(lab_id, tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_LEARNERS", str(tmp_path))
     store = Store(tmp_path / "progress.db")
     store.add_learner("stub")

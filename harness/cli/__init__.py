@@ -30,19 +30,25 @@ class _Group(click.Group):
         except sqlite3.OperationalError as exc:
             raise click.ClickException(
                 f"the progress database is busy or locked ({exc}); another harness process "
-                "may hold it: try again in a moment") from None
+                "may hold it: try again in a moment"
+            ) from None
         except sqlite3.DatabaseError as exc:
             db = ctx.obj.db_path if isinstance(ctx.obj, Context) else "the database"
             raise click.ClickException(
                 f"{db} is damaged ({exc}). Run `harness doctor`, then move it aside "
-                f"(mv {db} {db}.broken) and restore a backup ({db}.bak-*)") from None
+                f"(mv {db} {db}.broken) and restore a backup ({db}.bak-*)"
+            ) from None
         except USER_ERRORS as exc:
             raise user_error(exc) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="HARNESS_DB",
-              help="Progress database (default learners/progress.db; env HARNESS_DB).")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="HARNESS_DB",
+    help="Progress database (default learners/progress.db; env HARNESS_DB).",
+)
 @click.version_option(package_name="x2-harness")
 @click.pass_context
 def main(ctx: click.Context, db: Path | None) -> None:
@@ -50,8 +56,18 @@ def main(ctx: click.Context, db: Path | None) -> None:
     ctx.obj = Context(db or default_db_path())
 
 
-COMMAND_MODULES = ("learner", "pages", "data", "check", "run", "quiz", "mentor", "records",
-                   "doctor", "tui")
+COMMAND_MODULES = (
+    "learner",
+    "pages",
+    "data",
+    "check",
+    "run",
+    "quiz",
+    "mentor",
+    "records",
+    "doctor",
+    "tui",
+)
 
 for _name in COMMAND_MODULES:
     try:

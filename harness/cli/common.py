@@ -47,7 +47,8 @@ class Context:
             if name not in known:
                 raise click.ClickException(
                     f"unknown learner '{name}'; known: {', '.join(known) or 'none yet'} "
-                    f"(add one with `harness learner add {name}`)")
+                    f"(add one with `harness learner add {name}`)"
+                )
             return name
         if len(known) == 1:
             return known[0]
@@ -58,7 +59,8 @@ class Context:
             return DEFAULT_LEARNER
         raise click.ClickException(
             f"{len(known)} learners exist ({', '.join(known)}); pick one with --learner NAME "
-            "or set HARNESS_LEARNER")
+            "or set HARNESS_LEARNER"
+        )
 
 
 def user_error(exc: BaseException) -> click.ClickException:

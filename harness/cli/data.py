@@ -15,11 +15,20 @@ def data() -> None:
 
 
 @data.command("icons")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("experiments/X2-multimodal/data/icons"), show_default=True,
-              help="Folder to write the data set and contact sheet into.")
-@click.option("--n-train", type=click.IntRange(1, 100_000), default=1000, show_default=True,
-              help="Training icons.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("experiments/X2-multimodal/data/icons"),
+    show_default=True,
+    help="Folder to write the data set and contact sheet into.",
+)
+@click.option(
+    "--n-train",
+    type=click.IntRange(1, 100_000),
+    default=1000,
+    show_default=True,
+    help="Training icons.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 def icons(out: Path, n_train: int, seed: int) -> None:
     """Write the grammar-icon data set (npz) and a contact-sheet PNG."""

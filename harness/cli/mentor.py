@@ -27,13 +27,19 @@ def overview(ctx: Context) -> None:
     """Every learner: read order, labs (last check, key metric), quiz, reflections, activity."""
     rows = mentor_mod.overview(ctx.store, ctx.chapter)
     if not rows:
-        click.echo("no learners yet; add one with `harness learner add NAME` or bring one in "
-                   "with `harness import FILE`")
+        click.echo(
+            "no learners yet; add one with `harness learner add NAME` or bring one in "
+            "with `harness import FILE`"
+        )
         return
-    _print_table(mentor_mod.table_columns(ctx.chapter),
-                 [mentor_mod.table_cells(r, ctx.chapter) for r in rows])
-    click.echo(f"\n{len(rows)} learner(s). Labs: last full check, then the last run's key "
-               "metric; reflections: characters per prompt.")
+    _print_table(
+        mentor_mod.table_columns(ctx.chapter),
+        [mentor_mod.table_cells(r, ctx.chapter) for r in rows],
+    )
+    click.echo(
+        f"\n{len(rows)} learner(s). Labs: last full check, then the last run's key "
+        "metric; reflections: characters per prompt."
+    )
 
 
 @mentor.command()
@@ -69,27 +75,47 @@ def _targets(chapter: Chapter) -> list[str]:
 
 @mentor.command()
 @click.argument("name")
-@click.option("--on", "target", required=True,
-              help="What the feedback is about: a lab (lab-00) or reflection:<prompt-id>.")
+@click.option(
+    "--on",
+    "target",
+    required=True,
+    help="What the feedback is about: a lab (lab-00) or reflection:<prompt-id>.",
+)
 @click.option("--text", required=True, help="The feedback itself.")
-@click.option("--mentor", "mentor_name", envvar="HARNESS_MENTOR", default="mentor",
-              show_default=True, help="Who writes it (env HARNESS_MENTOR).")
+@click.option(
+    "--mentor",
+    "mentor_name",
+    envvar="HARNESS_MENTOR",
+    default="mentor",
+    show_default=True,
+    help="Who writes it (env HARNESS_MENTOR).",
+)
 @click.pass_obj
 def feedback(ctx: Context, name: str, target: str, text: str, mentor_name: str) -> None:
     """Write feedback for learner NAME; they see it in `harness status` and the TUI."""
     known = _targets(ctx.chapter)
     if target not in known:
-        raise click.BadParameter(f"unknown target {target!r}; known: {', '.join(known)}",
-                                 param_hint="--on")
+        raise click.BadParameter(
+            f"unknown target {target!r}; known: {', '.join(known)}", param_hint="--on"
+        )
     ctx.store.add_feedback(name, mentor_name, target, text)
     click.echo(f"feedback for {name} on {target} saved (by {mentor_name})")
 
 
 @mentor.command()
-@click.option("--format", "fmt", type=click.Choice(mentor_mod.REPORT_FORMATS), default="md",
-              show_default=True, help="Report format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(mentor_mod.REPORT_FORMATS),
+    default="md",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
 @click.pass_obj
 def report(ctx: Context, fmt: str, out: Path | None) -> None:
     """The cohort overview as a Markdown, CSV, JSON or HTML report."""

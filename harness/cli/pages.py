@@ -28,12 +28,16 @@ def status(ctx: Context, name: str | None) -> None:
         click.echo(f"  {MARKS[s.state]} {s.item.id:<10} {s.item.title}{why}")
     click.echo("\nLabs")
     for lab in st.labs:
-        last = "never checked" if lab.last_status is None else (
-            f"{lab.last_status} ({lab.passed} passed, {lab.failed} failed) at {lab.at[:16]}")
+        last = (
+            "never checked"
+            if lab.last_status is None
+            else (f"{lab.last_status} ({lab.passed} passed, {lab.failed} failed) at {lab.at[:16]}")
+        )
         click.echo(f"  {lab.lab_id:<10} {last}")
     best = "not attempted" if st.quiz_best is None else f"best {st.quiz_best:.0%}"
-    click.echo(f"\nQuiz {ch.quiz_id}: {best}, {st.quiz_attempts} attempt(s), "
-               f"pass mark {ch.pass_mark:.0%}")
+    click.echo(
+        f"\nQuiz {ch.quiz_id}: {best}, {st.quiz_attempts} attempt(s), pass mark {ch.pass_mark:.0%}"
+    )
     click.echo("\nDefinition of Done")
     for entry in st.dod:
         click.echo(f"  {'[x]' if entry.done else '[ ]'} {entry.label}: {entry.detail}")
@@ -59,8 +63,9 @@ def read(ctx: Context, item_id: str, name: str | None, no_complete: bool) -> Non
     ctx.store.record_page(learner, item.id, "opened")
     Console().print(Markdown(item.path.read_text(encoding="utf-8")))
     if state.state == LOCKED:
-        click.echo(f"\n(locked until {', '.join(state.waiting_for)} is done: shown, "
-                   "not marked as read)")
+        click.echo(
+            f"\n(locked until {', '.join(state.waiting_for)} is done: shown, not marked as read)"
+        )
     elif not no_complete:
         ctx.store.record_page(learner, item.id, "completed")
         click.echo(f"\nmarked {item.id} as read")

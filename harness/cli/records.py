@@ -10,8 +10,10 @@ from harness import records
 from harness.cli import main
 from harness.cli.common import Context
 
-_KEY_HELP = ("Also sign (export) or require a signature (import) with HMAC-SHA256 under the "
-             "secret in this file; without it the chain detects edits but not a full rebuild.")
+_KEY_HELP = (
+    "Also sign (export) or require a signature (import) with HMAC-SHA256 under the "
+    "secret in this file; without it the chain detects edits but not a full rebuild."
+)
 
 
 def _key(path: Path | None) -> bytes | None:
@@ -25,30 +27,39 @@ def _key(path: Path | None) -> bytes | None:
 
 @main.command("export")
 @click.option("--learner", "name", help="Learner (default: the only one, or $HARNESS_LEARNER).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Bundle file to write (default NAME-X2-records.json here).")
-@click.option("--key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help=_KEY_HELP)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Bundle file to write (default NAME-X2-records.json here).",
+)
+@click.option(
+    "--key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=_KEY_HELP
+)
 @click.pass_obj
 def export_(ctx: Context, name: str | None, out: Path | None, key_file: Path | None) -> None:
     """Write one learner's records, reflections and run manifests to one hash-chained file."""
     if not ctx.store.learners():
-        raise click.ClickException(f"no learners in {ctx.db_path} to export; add one with "
-                                   "`harness learner add NAME`")
+        raise click.ClickException(
+            f"no learners in {ctx.db_path} to export; add one with `harness learner add NAME`"
+        )
     learner = ctx.learner(name, create_default=False)
     bundle = records.export_bundle(ctx.store, ctx.chapter, learner, key=_key(key_file))
     out = out or Path(f"{learner}-{ctx.chapter.id}-records.json")
     records.write_bundle(bundle, out)
     rows = sum(len(r) for r in bundle["records"].values())
-    click.echo(f"exported {learner}: {rows} rows, {len(bundle['events'])} events, "
-               f"{len(bundle['files']['manifests'])} manifest(s) -> {out}")
+    click.echo(
+        f"exported {learner}: {rows} rows, {len(bundle['events'])} events, "
+        f"{len(bundle['files']['manifests'])} manifest(s) -> {out}"
+    )
 
 
 @main.command("import")
-@click.argument("bundle_file", metavar="FILE",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help=_KEY_HELP)
+@click.argument(
+    "bundle_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=_KEY_HELP
+)
 @click.pass_obj
 def import_(ctx: Context, bundle_file: Path, key_file: Path | None) -> None:
     """Verify FILE (made by `harness export`) and merge it in; importing twice adds nothing."""

@@ -22,17 +22,26 @@ def _print_progress(event: dict) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--steps", type=int, help="Train for exactly this many steps (no time budget).")
 @click.pass_obj
-def run(ctx: Context, lab_id: str, reference: bool, name: str | None, seed: int,
-        steps: int | None) -> None:
+def run(
+    ctx: Context, lab_id: str, reference: bool, name: str | None, seed: int, steps: int | None
+) -> None:
     """Run LAB's experiment; write manifest.yaml and outputs under experiments/."""
     from harness.runs import run_lab
 
     lab = ctx.chapter.lab(lab_id)
     learner = None if reference and not name else ctx.learner(name)
     click.echo(f"running {lab.id} ({'reference' if reference else learner}), seed {seed} …")
-    outcome = run_lab(ctx.chapter, lab.id, learner=None if reference else learner,
-                      reference=reference, seed=seed, steps=steps, store=ctx.store,
-                      on_progress=_print_progress, on_output=click.echo)
+    outcome = run_lab(
+        ctx.chapter,
+        lab.id,
+        learner=None if reference else learner,
+        reference=reference,
+        seed=seed,
+        steps=steps,
+        store=ctx.store,
+        on_progress=_print_progress,
+        on_output=click.echo,
+    )
     click.echo(f"{outcome.status}: {outcome.run_dir} ({outcome.duration_s:.1f} s)")
     for key, value in outcome.metrics.items():
         if isinstance(value, (int, float)):
@@ -44,8 +53,13 @@ def run(ctx: Context, lab_id: str, reference: bool, name: str | None, seed: int,
 
 @main.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--tolerance", type=float, default=0.02, show_default=True,
-              help="Absolute/relative tolerance for a metric to count as matching.")
+@click.option(
+    "--tolerance",
+    type=float,
+    default=0.02,
+    show_default=True,
+    help="Absolute/relative tolerance for a metric to count as matching.",
+)
 def reproduce(run_dir: Path, tolerance: float) -> None:
     """Re-run RUN_DIR from its manifest and say whether the metrics match."""
     from harness.runs import reproduce as do_reproduce

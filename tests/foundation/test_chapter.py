@@ -8,8 +8,16 @@ import yaml
 from harness.chapter import ManifestError, load_chapter
 from harness.paths import CHAPTER_FILE
 
-READ_ORDER = ["theory-00", "theory-01", "theory-02", "theory-03", "theory-04",
-              "lab-00", "lab-01", "lab-02"]
+READ_ORDER = [
+    "theory-00",
+    "theory-01",
+    "theory-02",
+    "theory-03",
+    "theory-04",
+    "lab-00",
+    "lab-01",
+    "lab-02",
+]
 
 
 def test_real_chapter_loads_with_the_read_order_and_unlocks():

@@ -13,13 +13,17 @@ HARNESS = shutil.which("harness", path=str(Path(sys.executable).parent)) or "har
 
 @pytest.fixture
 def cli(tmp_path):
-    env = dict(os.environ, HARNESS_DB=str(tmp_path / "progress.db"),
-               HARNESS_LEARNERS=str(tmp_path / "learners"))
+    env = dict(
+        os.environ,
+        HARNESS_DB=str(tmp_path / "progress.db"),
+        HARNESS_LEARNERS=str(tmp_path / "learners"),
+    )
     env.pop("HARNESS_LEARNER", None)
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run([HARNESS, *args], capture_output=True, text=True, env=env,
-                              timeout=120)
+        proc = subprocess.run(
+            [HARNESS, *args], capture_output=True, text=True, env=env, timeout=120
+        )
         if ok:
             assert proc.returncode == 0, proc.stdout + proc.stderr
         return proc
@@ -68,9 +72,11 @@ def test_read_marks_a_page_and_unlocks_the_next(cli):
 
 def test_unknown_things_get_one_clear_line(cli):
     cli("learner", "add", "ana")
-    for args, text in [(("read", "theory-9"), "unknown page 'theory-9'"),
-                       (("check", "lab-9"), "unknown lab 'lab-9'; known: lab-00, lab-01, lab-02"),
-                       (("status", "--learner", "zoe"), "unknown learner 'zoe'")]:
+    for args, text in [
+        (("read", "theory-9"), "unknown page 'theory-9'"),
+        (("check", "lab-9"), "unknown lab 'lab-9'; known: lab-00, lab-01, lab-02"),
+        (("status", "--learner", "zoe"), "unknown learner 'zoe'"),
+    ]:
         proc = cli(*args, ok=False)
         assert proc.returncode == 1, args
         assert text in proc.stderr and "Traceback" not in proc.stderr

@@ -23,8 +23,17 @@ COMMANDS = list(all_commands())
 
 def test_the_cli_has_the_commands_the_issues_ask_for():
     names = {" ".join(path) for path, _ in COMMANDS}
-    assert {"learner add", "learner list", "status", "read", "next", "check", "run",
-            "reproduce", "data icons"} <= names
+    assert {
+        "learner add",
+        "learner list",
+        "status",
+        "read",
+        "next",
+        "check",
+        "run",
+        "reproduce",
+        "data icons",
+    } <= names
 
 
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
@@ -32,4 +41,6 @@ def test_every_command_has_help_and_is_in_the_readme(path, command):
     assert (command.help or "").strip(), f"harness {' '.join(path)} has no help text"
     result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0, result.output
-    assert f"harness {' '.join(path)}" in README, f"README does not mention harness {' '.join(path)}"
+    assert f"harness {' '.join(path)}" in README, (
+        f"README does not mention harness {' '.join(path)}"
+    )

@@ -6,17 +6,29 @@ import sys
 
 import pytest
 
-CORE = ["harness.chapter", "harness.learners", "harness.store", "harness.progress",
-        "harness.sandbox", "harness.remote", "harness.checks", "harness.runs",
-        "harness.checking", "labs.x2_multimodal.grammar", "labs.x2_multimodal.icons",
-        "labs.x2_multimodal.lab00.tiny_vit", "labs.x2_multimodal.lab01.clip_lab",
-        "labs.x2_multimodal.lab02.whisper_lab"]
+CORE = [
+    "harness.chapter",
+    "harness.learners",
+    "harness.store",
+    "harness.progress",
+    "harness.sandbox",
+    "harness.remote",
+    "harness.checks",
+    "harness.runs",
+    "harness.checking",
+    "labs.x2_multimodal.grammar",
+    "labs.x2_multimodal.icons",
+    "labs.x2_multimodal.lab00.tiny_vit",
+    "labs.x2_multimodal.lab01.clip_lab",
+    "labs.x2_multimodal.lab02.whisper_lab",
+]
 
 
 def imported_after(statement: str) -> set[str]:
     code = f"{statement}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

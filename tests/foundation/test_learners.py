@@ -9,16 +9,19 @@ def test_good_names(name):
     assert validate_name(name) == name
 
 
-@pytest.mark.parametrize("name, why", [
-    ("../x", "outside the learner's folder"),
-    ("a/b", "outside the learner's folder"),
-    ("", "must not be empty"),
-    ("a" * 500, "500 characters long"),
-    ("Ana", "must start with a-z"),
-    ("9lives", "must start with a-z"),
-    ("ana bob", "must start with a-z"),
-    (".hidden", "outside the learner's folder"),
-])
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("../x", "outside the learner's folder"),
+        ("a/b", "outside the learner's folder"),
+        ("", "must not be empty"),
+        ("a" * 500, "500 characters long"),
+        ("Ana", "must start with a-z"),
+        ("9lives", "must start with a-z"),
+        ("ana bob", "must start with a-z"),
+        (".hidden", "outside the learner's folder"),
+    ],
+)
 def test_bad_names_get_a_clear_error(name, why):
     with pytest.raises(LearnerNameError, match=why):
         validate_name(name)

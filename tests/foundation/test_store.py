@@ -18,8 +18,9 @@ def verify_chain(rows):
     prev = {}
     for row in rows:
         assert row["prev_hash"] == prev.get(row["learner"], GENESIS)
-        assert row["hash"] == event_hash(row["prev_hash"], row["learner"], row["at"],
-                                         row["kind"], row["payload"])
+        assert row["hash"] == event_hash(
+            row["prev_hash"], row["learner"], row["at"], row["kind"], row["payload"]
+        )
         prev[row["learner"]] = row["hash"]
 
 
@@ -27,8 +28,18 @@ def test_migrates_an_empty_file_to_the_current_version(tmp_path):
     store = Store(tmp_path / "p.db")
     assert store.version == SCHEMA_VERSION
     tables = set(store.db.table_names())
-    assert {"learners", "page_events", "check_runs", "check_results", "quiz_attempts",
-            "quiz_answers", "reflections", "events", "runs", "feedback"} <= tables
+    assert {
+        "learners",
+        "page_events",
+        "check_runs",
+        "check_results",
+        "quiz_attempts",
+        "quiz_answers",
+        "reflections",
+        "events",
+        "runs",
+        "feedback",
+    } <= tables
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -70,9 +81,14 @@ def test_records_round_trip_and_events_chain():
     assert store.add_learner("ana") is False
     store.record_page("ana", "theory-00", "opened")
     store.record_page("ana", "theory-00", "completed")
-    run = store.record_check_run(learner="ana", lab_id="lab-00", impl="learner", task=None,
-                                 status="fail", results=[CheckResult("t1", "patchify", "pass"),
-                                                         CheckResult("t2", "train", "fail", "x")])
+    run = store.record_check_run(
+        learner="ana",
+        lab_id="lab-00",
+        impl="learner",
+        task=None,
+        status="fail",
+        results=[CheckResult("t1", "patchify", "pass"), CheckResult("t2", "train", "fail", "x")],
+    )
     assert [r["status"] for r in store.check_results(run)] == ["pass", "fail"]
     assert store.last_check_run("ana", "lab-00")["failed"] == 1
     attempt = store.start_quiz_attempt("ben", "X2", 7, 2)
@@ -103,8 +119,9 @@ for i in range(int(sys.argv[3])):
 def test_two_processes_writing_500_events_each_lose_none(tmp_path):
     path = tmp_path / "p.db"
     Store(path).add_learner("ana")
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), w, "500"])
-             for w in ("a", "b")]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), w, "500"]) for w in ("a", "b")
+    ]
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
     rows = [r for r in Store(path).events("ana") if r["kind"] == "test.tick"]
     seen = {(json.loads(r["payload"])["writer"], json.loads(r["payload"])["i"]) for r in rows}
@@ -127,8 +144,9 @@ while True:
 def test_a_process_killed_mid_write_loses_nothing_committed(tmp_path):
     path = tmp_path / "p.db"
     Store(path).add_learner("ana")
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(path)], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(path)], stdout=subprocess.PIPE, text=True
+    )
     acknowledged = -1
     deadline = time.monotonic() + 60
     while acknowledged < 200 and time.monotonic() < deadline:

@@ -40,14 +40,33 @@ def make_busy_learner(store: Store, name: str, root: Path, *, finish_quiz: bool 
     for item in ("theory-00", "theory-01"):
         store.record_page(name, item, "opened")
         store.record_page(name, item, "completed")
-    store.record_check_run(learner=name, lab_id="lab-00", impl="learner", task=None,
-                           status="fail", results=[CheckResult("t_patchify", "patchify", "fail",
-                                                               "shape (2, 3) != (2, 4)", 0.1)])
-    store.record_check_run(learner=name, lab_id="lab-00", impl="learner", task=None,
-                           status="pass", results=[CheckResult("t_patchify", "patchify", "pass"),
-                                                   CheckResult("t_attn", None, "pass")])
-    store.record_check_run(learner=name, lab_id="lab-01", impl="learner", task="info_nce",
-                           status="fail", results=[CheckResult("t_nce", "info_nce", "fail")])
+    store.record_check_run(
+        learner=name,
+        lab_id="lab-00",
+        impl="learner",
+        task=None,
+        status="fail",
+        results=[CheckResult("t_patchify", "patchify", "fail", "shape (2, 3) != (2, 4)", 0.1)],
+    )
+    store.record_check_run(
+        learner=name,
+        lab_id="lab-00",
+        impl="learner",
+        task=None,
+        status="pass",
+        results=[
+            CheckResult("t_patchify", "patchify", "pass"),
+            CheckResult("t_attn", None, "pass"),
+        ],
+    )
+    store.record_check_run(
+        learner=name,
+        lab_id="lab-01",
+        impl="learner",
+        task="info_nce",
+        status="fail",
+        results=[CheckResult("t_nce", "info_nce", "fail")],
+    )
     done = store.start_quiz_attempt(name, "X2", seed=7, n_questions=2)
     store.record_quiz_answer(done, "q-vit-1", 0, "b", True)
     store.record_quiz_answer(done, "q-fusion-2", 1, "a", False)
@@ -63,15 +82,25 @@ def make_busy_learner(store: Store, name: str, root: Path, *, finish_quiz: bool 
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "manifest.yaml").write_text(
         yaml.safe_dump({"lab": "lab-00", "seed": 0, "metrics": {"accuracy": 0.91}}),
-        encoding="utf-8")
-    store.record_run(learner=name, lab_id="lab-00", impl="learner", run_dir=str(run_dir),
-                     seed=0, status="ok", metrics={"accuracy": 0.91, "loss": 0.3},
-                     started_at="2026-11-27T01:00:00+00:00", duration_s=3.5)
+        encoding="utf-8",
+    )
+    store.record_run(
+        learner=name,
+        lab_id="lab-00",
+        impl="learner",
+        run_dir=str(run_dir),
+        seed=0,
+        status="ok",
+        metrics={"accuracy": 0.91, "loss": 0.3},
+        started_at="2026-11-27T01:00:00+00:00",
+        duration_s=3.5,
+    )
     store.add_feedback(name, "mia", "lab-00", "Nice patchify.")
     folder = root / "learners" / name / "extension-X2"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "reflections.md").write_text("# Reflections\n\nLate fusion first.\n",
-                                           encoding="utf-8")
+    (folder / "reflections.md").write_text(
+        "# Reflections\n\nLate fusion first.\n", encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="session")

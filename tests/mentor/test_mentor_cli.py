@@ -36,8 +36,11 @@ def cli(tmp_path, monkeypatch, template):
     monkeypatch.delenv("HARNESS_MENTOR", raising=False)
 
     def run(*args: str, ok: bool = True, db_path=db, learners_root=learners):
-        result = CliRunner().invoke(main, list(args), env={
-            "HARNESS_DB": str(db_path), "HARNESS_LEARNERS": str(learners_root)})
+        result = CliRunner().invoke(
+            main,
+            list(args),
+            env={"HARNESS_DB": str(db_path), "HARNESS_LEARNERS": str(learners_root)},
+        )
         if ok:
             assert result.exit_code == 0, result.output
         else:
@@ -46,8 +49,9 @@ def cli(tmp_path, monkeypatch, template):
         return result
 
     run.tmp = tmp_path
-    run.mentor = lambda *a, **kw: run(*a, db_path=tmp_path / "mentor.db",
-                                      learners_root=tmp_path / "mentor-learners", **kw)
+    run.mentor = lambda *a, **kw: run(
+        *a, db_path=tmp_path / "mentor.db", learners_root=tmp_path / "mentor-learners", **kw
+    )
     return run
 
 
@@ -78,8 +82,17 @@ def test_questions_say_where_their_numbers_come_from(cli):
 
 
 def test_feedback_reaches_the_learners_status(cli):
-    out = cli("mentor", "feedback", "bo", "--on", "reflection:fusion", "--text", "Why late?",
-              "--mentor", "mia").output
+    out = cli(
+        "mentor",
+        "feedback",
+        "bo",
+        "--on",
+        "reflection:fusion",
+        "--text",
+        "Why late?",
+        "--mentor",
+        "mia",
+    ).output
     assert "feedback for bo on reflection:fusion saved (by mia)" in out
     status = cli("status", "--learner", "bo").output
     assert "mia on reflection:fusion: Why late?" in status
@@ -94,8 +107,9 @@ def test_feedback_on_an_unknown_target_names_the_known_ones(cli):
 @pytest.mark.parametrize("fmt", ["md", "csv", "json", "html"])
 def test_report_writes_each_format(cli, fmt):
     out = cli.tmp / f"cohort.{fmt}"
-    assert f"wrote {fmt} report" in cli("mentor", "report", "--format", fmt, "--out",
-                                         str(out)).output
+    assert (
+        f"wrote {fmt} report" in cli("mentor", "report", "--format", fmt, "--out", str(out)).output
+    )
     text = out.read_text(encoding="utf-8")
     assert "ana" in text and "bo" in text
     assert cli("mentor", "report", "--format", fmt).output == text
@@ -136,13 +150,23 @@ def test_key_file_signs_and_checks(cli):
     other.write_text("nope\n")
     bundle = cli.tmp / "ana.json"
     cli("export", "--learner", "ana", "--out", str(bundle), "--key-file", str(key))
-    assert "HMAC does not match" in cli.mentor("import", str(bundle), "--key-file", str(other),
-                                               ok=False).output
+    assert (
+        "HMAC does not match"
+        in cli.mentor("import", str(bundle), "--key-file", str(other), ok=False).output
+    )
     assert "imported ana" in cli.mentor("import", str(bundle), "--key-file", str(key)).output
 
 
-MINE = [("mentor",), ("mentor", "overview"), ("mentor", "timeline"), ("mentor", "questions"),
-        ("mentor", "feedback"), ("mentor", "report"), ("export",), ("import",)]
+MINE = [
+    ("mentor",),
+    ("mentor", "overview"),
+    ("mentor", "timeline"),
+    ("mentor", "questions"),
+    ("mentor", "feedback"),
+    ("mentor", "report"),
+    ("export",),
+    ("import",),
+]
 
 
 @pytest.mark.parametrize("path", MINE, ids=[" ".join(p) for p in MINE])

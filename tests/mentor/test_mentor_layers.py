@@ -10,6 +10,7 @@ import pytest
 @pytest.mark.parametrize("module", ["harness.mentor", "harness.records"])
 def test_mentor_and_records_never_import_textual(module):
     code = f"import {module}, json, sys; print(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     assert "textual" not in set(json.loads(out.stdout))

@@ -21,13 +21,24 @@ LABS = ["lab-00", "lab-01", "lab-02"]
 
 action = st.one_of(
     st.tuples(st.just("page"), st.sampled_from(PAGES), st.sampled_from(["opened", "completed"])),
-    st.tuples(st.just("check"), st.sampled_from(LABS), st.sampled_from(["pass", "fail"]),
-              st.sampled_from([None, "patchify"]), st.sampled_from(["learner", "reference"])),
+    st.tuples(
+        st.just("check"),
+        st.sampled_from(LABS),
+        st.sampled_from(["pass", "fail"]),
+        st.sampled_from([None, "patchify"]),
+        st.sampled_from(["learner", "reference"]),
+    ),
     st.tuples(st.just("quiz"), st.sampled_from([None, 0.0, 0.5, 0.8, 1.0])),
-    st.tuples(st.just("reflect"), st.sampled_from(["fusion", "grammar-tutor", "other"]),
-              st.sampled_from(["", "  ", "two words", "a longer answer here"])),
-    st.tuples(st.just("run"), st.sampled_from(LABS),
-              st.sampled_from([{}, {"accuracy": 0.5}, {"note": "x", "recall_at_1": 0.25}])),
+    st.tuples(
+        st.just("reflect"),
+        st.sampled_from(["fusion", "grammar-tutor", "other"]),
+        st.sampled_from(["", "  ", "two words", "a longer answer here"]),
+    ),
+    st.tuples(
+        st.just("run"),
+        st.sampled_from(LABS),
+        st.sampled_from([{}, {"accuracy": 0.5}, {"note": "x", "recall_at_1": 0.25}]),
+    ),
     st.tuples(st.just("feedback"), st.sampled_from(LABS)),
 )
 
@@ -38,8 +49,14 @@ def apply(store: Store, name: str, act: tuple) -> None:
         store.record_page(name, act[1], act[2])
     elif kind == "check":
         _, lab, status, task, impl = act
-        store.record_check_run(learner=name, lab_id=lab, impl=impl, task=task, status=status,
-                               results=[CheckResult("t", task, status)])
+        store.record_check_run(
+            learner=name,
+            lab_id=lab,
+            impl=impl,
+            task=task,
+            status=status,
+            results=[CheckResult("t", task, status)],
+        )
     elif kind == "quiz":
         attempt = store.start_quiz_attempt(name, "X2", seed=1, n_questions=5)
         if act[1] is None:
@@ -49,9 +66,17 @@ def apply(store: Store, name: str, act: tuple) -> None:
     elif kind == "reflect":
         store.save_reflection(name, act[1], act[2])
     elif kind == "run":
-        store.record_run(learner=name, lab_id=act[1], impl="learner", run_dir="/tmp/r", seed=0,
-                         status="ok", metrics=act[2], started_at="2026-01-01T00:00:00+00:00",
-                         duration_s=1.0)
+        store.record_run(
+            learner=name,
+            lab_id=act[1],
+            impl="learner",
+            run_dir="/tmp/r",
+            seed=0,
+            status="ok",
+            metrics=act[2],
+            started_at="2026-01-01T00:00:00+00:00",
+            duration_s=1.0,
+        )
     elif kind == "feedback":
         store.add_feedback(name, "mia", act[1], "looked at it")
 
@@ -66,9 +91,17 @@ def test_overview_statuses_equal_compute_status(chapter, cohort):
         for act in actions:
             apply(store, name, act)
     # A reference run with no learner must not leak into anyone's row.
-    store.record_run(learner=None, lab_id="lab-00", impl="reference", run_dir="/tmp/ref",
-                     seed=0, status="ok", metrics={"accuracy": 1.0},
-                     started_at="2026-01-01T00:00:00+00:00", duration_s=1.0)
+    store.record_run(
+        learner=None,
+        lab_id="lab-00",
+        impl="reference",
+        run_dir="/tmp/ref",
+        seed=0,
+        status="ok",
+        metrics={"accuracy": 1.0},
+        started_at="2026-01-01T00:00:00+00:00",
+        duration_s=1.0,
+    )
     got = mentor.cohort_statuses(store, chapter)
     assert list(got) == sorted(names)
     for name in names:
@@ -89,29 +122,37 @@ def test_rows_show_labs_quiz_reflections_and_activity(cohort, chapter):
     ana, bo = rows["ana"], rows["bo"]
     lab00 = ana.labs[0]
     assert (lab00.status, lab00.passed, lab00.metric_name, lab00.metric_value) == (
-        "pass", 2, "accuracy", 0.91)
+        "pass",
+        2,
+        "accuracy",
+        0.91,
+    )
     assert ana.labs[1].status is None  # only a task run, not a full check
     assert ana.status.quiz_best == 1.0 and ana.status.quiz_attempts == 2
-    assert ana.reflection_chars["fusion"] == len(
-        "Late fusion for retrieval; early fusion for VQA.")
+    assert ana.reflection_chars["fusion"] == len("Late fusion for retrieval; early fusion for VQA.")
     assert ana.reflection_chars["grammar-tutor"] == 0
     assert ana.last_activity == cohort.events("ana")[-1]["at"]
     assert (bo.items_done, bo.next_item, bo.status.quiz_attempts) == (1, "theory-01", 0)
     assert mentor.table_cells(ana, chapter)[4] == "pass accuracy=0.91"
 
 
-@pytest.mark.parametrize("metrics, shown", [
-    ('{"note": "x", "recall_at_1": 0.25, "loss": 1}', ("recall_at_1", 0.25)),
-    ('{"ok": true, "steps": 300}', ("steps", 300.0)),
-    ('{"ok": true}', (None, None)),
-    ("not json", (None, None)),
-    (None, (None, None)),
-])
+@pytest.mark.parametrize(
+    "metrics, shown",
+    [
+        ('{"note": "x", "recall_at_1": 0.25, "loss": 1}', ("recall_at_1", 0.25)),
+        ('{"ok": true, "steps": 300}', ("steps", 300.0)),
+        ('{"ok": true}', (None, None)),
+        ("not json", (None, None)),
+        (None, (None, None)),
+    ],
+)
 def test_key_metric_is_the_first_number_the_experiment_wrote(store, chapter, metrics, shown):
     store.add_learner("cy")
-    store.conn.execute("INSERT INTO runs (learner, lab_id, impl, run_dir, seed, status, metrics,"
-                       " started_at) VALUES ('cy', 'lab-01', 'learner', '/r', 0, 'ok', ?, 'x')",
-                       (metrics,))
+    store.conn.execute(
+        "INSERT INTO runs (learner, lab_id, impl, run_dir, seed, status, metrics,"
+        " started_at) VALUES ('cy', 'lab-01', 'learner', '/r', 0, 'ok', ?, 'x')",
+        (metrics,),
+    )
     cell = mentor.overview(store, chapter)[0].labs[1]
     assert (cell.metric_name, cell.metric_value) == shown
 
@@ -132,9 +173,17 @@ def test_csv_and_json_reports_parse_back(cohort, chapter):
 
 def test_html_report_escapes_what_learners_wrote(store, chapter):
     store.add_learner("eve")
-    store.record_run(learner="eve", lab_id="lab-00", impl="learner", run_dir="/tmp/r", seed=0,
-                     status="ok", metrics={"<script>": 1.0},
-                     started_at="2026-01-01T00:00:00+00:00", duration_s=1.0)
+    store.record_run(
+        learner="eve",
+        lab_id="lab-00",
+        impl="learner",
+        run_dir="/tmp/r",
+        seed=0,
+        status="ok",
+        metrics={"<script>": 1.0},
+        started_at="2026-01-01T00:00:00+00:00",
+        duration_s=1.0,
+    )
     text = mentor.report(store, chapter, "html")
     assert "<script>" not in text and "&lt;script&gt;" in text
 
@@ -167,7 +216,8 @@ def test_question_report_says_when_the_bank_is_missing(cohort, chapter, tmp_path
 def test_question_report_uses_question_stats_when_there(cohort, chapter, monkeypatch):
     quiz = pytest.importorskip("harness.quiz")
     monkeypatch.setattr(quiz, "load_bank", lambda path: "bank")
-    monkeypatch.setattr(quiz, "question_stats",
-                        lambda store, bank: [{"question_id": "q-vit-1", "difficulty": 1.0}])
+    monkeypatch.setattr(
+        quiz, "question_stats", lambda store, bank: [{"question_id": "q-vit-1", "difficulty": 1.0}]
+    )
     rep = mentor.question_report(cohort, chapter)
     assert "question_stats" in rep.note and rep.rows[0]["difficulty"] == 1.0

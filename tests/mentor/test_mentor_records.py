@@ -30,8 +30,7 @@ def _mentor_root(tmp_path):
     return tmp_path / "mentor-learners"
 
 
-def test_round_trip_loses_nothing(store, mentor_store, chapter, tmp_path, exported,
-                                  comparable):
+def test_round_trip_loses_nothing(store, mentor_store, chapter, tmp_path, exported, comparable):
     mentor_store.add_learner("zed")  # the mentor's ids are not the learner's
     mentor_store.record_page("zed", "theory-00", "completed")
     result = import_bundle(mentor_store, chapter, exported, learners_root=_mentor_root(tmp_path))
@@ -56,24 +55,33 @@ def test_importing_twice_adds_nothing(mentor_store, chapter, tmp_path, exported,
 
 
 def test_a_later_export_brings_only_the_new_rows_and_finishes_open_attempts(
-        store, mentor_store, chapter, tmp_path, busy_learner, comparable):
+    store, mentor_store, chapter, tmp_path, busy_learner, comparable
+):
     busy_learner(store, "ana", tmp_path, finish_quiz=False)
     root = tmp_path / "learners"
-    import_bundle(mentor_store, chapter, export_bundle(store, chapter, "ana", learners_root=root),
-                  learners_root=_mentor_root(tmp_path))
+    import_bundle(
+        mentor_store,
+        chapter,
+        export_bundle(store, chapter, "ana", learners_root=root),
+        learners_root=_mentor_root(tmp_path),
+    )
     attempt = store.quiz_attempts("ana")[-1]["id"]
     store.record_quiz_answer(attempt, "q-fusion-2", 1, "c", True)
     store.finish_quiz_attempt(attempt, 1.0, True)
-    second = import_bundle(mentor_store, chapter,
-                           export_bundle(store, chapter, "ana", learners_root=root),
-                           learners_root=_mentor_root(tmp_path))
+    second = import_bundle(
+        mentor_store,
+        chapter,
+        export_bundle(store, chapter, "ana", learners_root=root),
+        learners_root=_mentor_root(tmp_path),
+    )
     assert second.updated == {"quiz_attempts": 1}
     assert second.added["quiz_answers"] == 1 and second.added["page_events"] == 0
     assert comparable(mentor_store, "ana") == comparable(store, "ana")
 
 
 def test_feedback_travels_back_and_forked_chains_still_verify(
-        store, mentor_store, chapter, tmp_path, exported, comparable):
+    store, mentor_store, chapter, tmp_path, exported, comparable
+):
     root, mroot = tmp_path / "learners", _mentor_root(tmp_path)
     import_bundle(mentor_store, chapter, exported, learners_root=mroot)
     mentor_store.add_feedback("ana", "mia", "reflection:fusion", "Say why for VQA.")
@@ -149,8 +157,9 @@ REFUSALS = {
 
 
 @pytest.mark.parametrize("name", list(REFUSALS))
-def test_a_changed_bundle_is_refused_and_nothing_is_written(mentor_store, chapter, tmp_path,
-                                                             exported, counts, name):
+def test_a_changed_bundle_is_refused_and_nothing_is_written(
+    mentor_store, chapter, tmp_path, exported, counts, name
+):
     tamper, message = REFUSALS[name]
     bundle = copy.deepcopy(exported)
     tamper(bundle)
@@ -184,8 +193,9 @@ def test_a_reordered_chain_names_the_expected_link(exported):
 
 
 @pytest.mark.parametrize("bad", ["../evil", "../../etc", "a/b", ".hidden", "Ana"])
-def test_a_learner_name_that_escapes_learners_is_refused(mentor_store, chapter, tmp_path,
-                                                         exported, bad):
+def test_a_learner_name_that_escapes_learners_is_refused(
+    mentor_store, chapter, tmp_path, exported, bad
+):
     # Rebuild a chain that verifies under the bad name, so only the name check can stop it.
     bundle = copy.deepcopy(exported)
     bundle["learner"] = bad
@@ -226,8 +236,9 @@ def _forge(bundle: dict, edit=_edit_row) -> dict:
     return forged
 
 
-def test_hmac_catches_a_full_rebuild_that_the_chain_alone_cannot(store, chapter, tmp_path,
-                                                                 busy_learner):
+def test_hmac_catches_a_full_rebuild_that_the_chain_alone_cannot(
+    store, chapter, tmp_path, busy_learner
+):
     busy_learner(store, "ana", tmp_path)
     key = b"shared-secret"
     signed = export_bundle(store, chapter, "ana", learners_root=tmp_path / "learners", key=key)
@@ -252,12 +263,14 @@ def _no_learner_row(b):
 
 
 @pytest.mark.parametrize("edit", [_nested_value, _no_learner_row])
-def test_a_resealed_bundle_the_schema_rejects_is_refused_whole(mentor_store, chapter, tmp_path,
-                                                               exported, counts, edit):
+def test_a_resealed_bundle_the_schema_rejects_is_refused_whole(
+    mentor_store, chapter, tmp_path, exported, counts, edit
+):
     before = counts(mentor_store)
     with pytest.raises(BundleError, match="cannot be stored here"):
-        import_bundle(mentor_store, chapter, _forge(exported, edit),
-                      learners_root=_mentor_root(tmp_path))
+        import_bundle(
+            mentor_store, chapter, _forge(exported, edit), learners_root=_mentor_root(tmp_path)
+        )
     assert counts(mentor_store) == before
 
 
@@ -284,8 +297,13 @@ def _leaves(node, path=()):
         return
     if path:
         yield path, node
-    items = node.items() if isinstance(node, dict) else enumerate(node) \
-        if isinstance(node, list) else ()
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
     for key, child in items:
         yield from _leaves(child, (*path, key))
 

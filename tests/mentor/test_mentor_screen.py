@@ -23,8 +23,7 @@ def _text(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
-def test_mentor_screen_shows_the_cohort_and_saves_feedback(store, chapter, tmp_path,
-                                                           busy_learner):
+def test_mentor_screen_shows_the_cohort_and_saves_feedback(store, chapter, tmp_path, busy_learner):
     busy_learner(store, "ana", tmp_path)
     store.add_feedback("ana", "mia", "lab-01", "see [b]this[/b]")  # shown as typed
     store.add_learner("bo")
@@ -54,7 +53,8 @@ async def _cohort_and_feedback(app: MentorOnly, store) -> None:
         await pilot.pause()
         saved = store.feedback("bo")
         assert [(f["mentor"], f["target"], f["text"]) for f in saved] == [
-            ("mia", "lab-00", "Start with theory-00.")]
+            ("mia", "lab-00", "Start with theory-00.")
+        ]
         assert screen.selected == "bo"
         assert "Start with theory-00." in _text(screen, "#mentor-detail")
 

@@ -33,15 +33,17 @@ def toy_env(tmp_path, monkeypatch) -> dict[str, str]:
     """Environment for the toy chapter, a temporary store and learners folder."""
     monkeypatch.syspath_prepend(str(TOYLAB))
     pythonpath = os.pathsep.join(p for p in (str(TOYLAB), os.environ.get("PYTHONPATH")) if p)
-    values = {"HARNESS_CHAPTER": str(TOYLAB / "chapter.yaml"),
-              "HARNESS_DB": str(tmp_path / "progress.db"),
-              "HARNESS_LEARNERS": str(tmp_path / "learners"),
-              "PYTHONPATH": pythonpath,
-              "TOYLAB_PIDFILE": str(tmp_path / "grandchild.pid"),
-              # Keeps installed pytest plugins (textual snapshots, syrupy, …) out of the
-              # grading pytest: 0.7 s of CPU a run. checks.py should set it too (see
-              # docs/RELIABILITY.md, "Fixes requested").
-              "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    values = {
+        "HARNESS_CHAPTER": str(TOYLAB / "chapter.yaml"),
+        "HARNESS_DB": str(tmp_path / "progress.db"),
+        "HARNESS_LEARNERS": str(tmp_path / "learners"),
+        "PYTHONPATH": pythonpath,
+        "TOYLAB_PIDFILE": str(tmp_path / "grandchild.pid"),
+        # Keeps installed pytest plugins (textual snapshots, syrupy, …) out of the
+        # grading pytest: 0.7 s of CPU a run. checks.py should set it too (see
+        # docs/RELIABILITY.md, "Fixes requested").
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("HARNESS_LEARNER", raising=False)
@@ -84,8 +86,9 @@ def cli(toy_env):
     """Run the real `harness` entry point in a subprocess with the toy environment."""
 
     def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run([HARNESS, *args], capture_output=True, text=True, env=toy_env,
-                              timeout=timeout)
+        return subprocess.run(
+            [HARNESS, *args], capture_output=True, text=True, env=toy_env, timeout=timeout
+        )
 
     run.executable = HARNESS
     return run

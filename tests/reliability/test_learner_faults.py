@@ -37,8 +37,9 @@ FAULTS = [
 
 
 @pytest.mark.parametrize("name, kind, words", FAULTS, ids=[f[0] for f in FAULTS])
-def test_a_misbehaving_learner_fails_with_a_plain_message(chapter, store, learner, name,
-                                                          kind, words):
+def test_a_misbehaving_learner_fails_with_a_plain_message(
+    chapter, store, learner, name, kind, words
+):
     learner(name)
     started = time.monotonic()
     outcome, run, rows = check(chapter, store)
@@ -61,7 +62,8 @@ def test_a_fork_that_outlives_its_call_is_ended(chapter, store, learner, tmp_pat
 
 
 def test_a_worker_that_dies_while_its_fork_holds_the_pipe_is_a_crash_not_a_hang(
-        chapter, store, learner, tmp_path, pid_alive):
+    chapter, store, learner, tmp_path, pid_alive
+):
     learner("fork_then_exit")
     outcome, run, rows = check(chapter, store)
     assert outcome.status == "fail"
@@ -78,8 +80,9 @@ def test_50_mb_of_printing_is_capped_and_the_result_recorded(chapter, store, lea
     assert outcome.results_json.stat().st_size < 100_000
 
 
-def test_learner_code_that_kills_the_grader_is_a_crash(chapter, store, learner, tmp_path,
-                                                       pid_alive):
+def test_learner_code_that_kills_the_grader_is_a_crash(
+    chapter, store, learner, tmp_path, pid_alive
+):
     learner("kill_grader")
     outcome, run, _ = check(chapter, store)
     assert outcome.status == run["status"] == "crashed"
@@ -94,8 +97,7 @@ def test_learner_code_that_interrupts_the_grader_cannot_pass(chapter, store, lea
     assert run["status"] != "pass"
 
 
-def test_cli_check_of_a_segfaulting_learner_says_so_plainly(cli, toy_env, chapter,
-                                                           store, learner):
+def test_cli_check_of_a_segfaulting_learner_says_so_plainly(cli, toy_env, chapter, store, learner):
     learner("segfault")
     store.close()
     proc = cli("check", "lab-00", "--learner", "ana")
@@ -107,12 +109,12 @@ def test_cli_check_of_a_segfaulting_learner_says_so_plainly(cli, toy_env, chapte
     assert run["status"] == "fail" and run["failed"] == 2
 
 
-def test_harness_run_of_a_hanging_experiment_ends_as_timeout(chapter, store, learner,
-                                                             tmp_path):
+def test_harness_run_of_a_hanging_experiment_ends_as_timeout(chapter, store, learner, tmp_path):
     learner("hang_train")
     started = time.monotonic()
-    outcome = run_lab(chapter, "lab-00", learner="ana", store=store, timeout_s=3,
-                      root=tmp_path / "experiments")
+    outcome = run_lab(
+        chapter, "lab-00", learner="ana", store=store, timeout_s=3, root=tmp_path / "experiments"
+    )
     assert time.monotonic() - started < 15
     assert outcome.status == "timeout"
     assert "time limit" in outcome.message

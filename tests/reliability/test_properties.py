@@ -23,8 +23,7 @@ from harness.remote import CodecError, Handle, decode, encode
 TOYLAB = Path(__file__).with_name("toylab")
 CHAPTER_TEXT = (TOYLAB / "chapter.yaml").read_text(encoding="utf-8")
 CHAPTER_DATA = yaml.safe_load(CHAPTER_TEXT)
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(SETTINGS, max_examples=25)  # for parsers whose every example costs ~50 ms
 
 
@@ -32,9 +31,16 @@ FEW = settings(SETTINGS, max_examples=25)  # for parsers whose every example cos
 
 
 @SETTINGS
-@given(st.one_of(st.text(), st.text(alphabet="abc-_./\\ 019Z\0é", max_size=40),
-                 st.from_regex(NAME_PATTERN, fullmatch=True), st.none(), st.integers(),
-                 st.binary()))
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet="abc-_./\\ 019Z\0é", max_size=40),
+        st.from_regex(NAME_PATTERN, fullmatch=True),
+        st.none(),
+        st.integers(),
+        st.binary(),
+    )
+)
 @example("../x")
 @example("a" * 33)
 def test_a_learner_name_is_safe_or_refused_with_a_reason(name):
@@ -50,11 +56,16 @@ def test_a_learner_name_is_safe_or_refused_with_a_reason(name):
 
 # --- chapter YAML ----------------------------------------------------------------------------
 
-yaml_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-                         st.text(max_size=20))
-yaml_values = st.recursive(yaml_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
-    max_leaves=12)
+yaml_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20)
+)
+yaml_values = st.recursive(
+    yaml_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 def _paths(tree, prefix=()):
@@ -104,8 +115,7 @@ def test_the_unmutated_toy_chapter_loads(chapter_dir):
 
 @SETTINGS
 @given(st.sampled_from(CHAPTER_PATHS), yaml_values)
-def test_a_chapter_with_any_value_replaced_loads_or_raises_manifest_error(chapter_dir, path,
-                                                                          value):
+def test_a_chapter_with_any_value_replaced_loads_or_raises_manifest_error(chapter_dir, path, value):
     _load(chapter_dir, yaml.safe_dump(_replaced(CHAPTER_DATA, path, value)))
 
 
@@ -134,24 +144,37 @@ def test_garbage_chapter_files_raise_manifest_error(chapter_dir, blob):
     _load(chapter_dir, blob)
 
 
-@pytest.mark.parametrize("blob", [b"id: X2\ntitle: \xff\xfe\n", "[" * 1000],
-                         ids=["not-utf8", "nested-1000-deep"])
+@pytest.mark.parametrize(
+    "blob", [b"id: X2\ntitle: \xff\xfe\n", "[" * 1000], ids=["not-utf8", "nested-1000-deep"]
+)
 def test_undecodable_or_absurdly_nested_chapter_files_raise_manifest_error(chapter_dir, blob):
     _load(chapter_dir, blob)
 
 
 def test_a_very_long_unlock_chain_is_not_a_crash(chapter_dir):
     n = 1500
-    items = [{"id": f"p{i}", "kind": "theory", "title": "t", "path": "pages/lab-00.md",
-              "after": [f"p{i - 1}"] if i else []} for i in range(n)]
+    items = [
+        {
+            "id": f"p{i}",
+            "kind": "theory",
+            "title": "t",
+            "path": "pages/lab-00.md",
+            "after": [f"p{i - 1}"] if i else [],
+        }
+        for i in range(n)
+    ]
     data = dict(CHAPTER_DATA, read_order=items[::-1] + CHAPTER_DATA["read_order"])
     _load(chapter_dir, yaml.safe_dump(data))
 
 
 # --- CLI arguments ---------------------------------------------------------------------------
 
-cli_text = st.one_of(st.text(max_size=40), st.sampled_from(
-    ["", "-", "--", "-x", "--help=", "lab-0", "lab-00x", "../..", "theory-00/..", "\0", " "]))
+cli_text = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        ["", "-", "--", "-x", "--help=", "lab-0", "lab-00x", "../..", "theory-00/..", "\0", " "]
+    ),
+)
 
 
 @pytest.fixture(scope="module")
@@ -162,9 +185,12 @@ def cli_env(tmp_path_factory):
     store = Store(folder / "progress.db")
     store.add_learner("ana")
     store.close()
-    return {"HARNESS_CHAPTER": str(TOYLAB / "chapter.yaml"),
-            "HARNESS_DB": str(folder / "progress.db"),
-            "HARNESS_LEARNERS": str(folder / "learners"), "HARNESS_LEARNER": None}
+    return {
+        "HARNESS_CHAPTER": str(TOYLAB / "chapter.yaml"),
+        "HARNESS_DB": str(folder / "progress.db"),
+        "HARNESS_LEARNERS": str(folder / "learners"),
+        "HARNESS_LEARNER": None,
+    }
 
 
 def _invoke(env, args):
@@ -173,7 +199,9 @@ def _invoke(env, args):
     result = CliRunner(env=env).invoke(main, args, catch_exceptions=True)
     assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.output)
     assert result.exception is None or isinstance(result.exception, SystemExit), (
-        args, repr(result.exception))
+        args,
+        repr(result.exception),
+    )
     if result.exit_code:
         assert result.output.strip(), args  # a message, not silence
         assert "Traceback" not in result.output
@@ -181,10 +209,12 @@ def _invoke(env, args):
 
 
 @SETTINGS
-@given(st.sampled_from(["read", "check", "run", "status", "next", "learner-add"]),
-       cli_text, cli_text)
-def test_cli_arguments_give_exit_1_or_2_with_a_message_never_a_traceback(cli_env, command,
-                                                                         target, name):
+@given(
+    st.sampled_from(["read", "check", "run", "status", "next", "learner-add"]), cli_text, cli_text
+)
+def test_cli_arguments_give_exit_1_or_2_with_a_message_never_a_traceback(
+    cli_env, command, target, name
+):
     assume(target not in ("lab-00", "--help", "-h") and name not in ("--help", "-h"))
     if command == "learner-add":
         args = ["learner", "add", target]
@@ -198,22 +228,43 @@ def test_cli_arguments_give_exit_1_or_2_with_a_message_never_a_traceback(cli_env
 # --- the remote codec ------------------------------------------------------------------------
 
 keys = st.text(max_size=8).filter(lambda k: not (k.startswith("__") and k.endswith("__")))
-arrays = hnp.arrays(dtype=st.one_of(hnp.integer_dtypes(), hnp.unsigned_integer_dtypes(),
-                                    hnp.floating_dtypes(), hnp.complex_number_dtypes(),
-                                    hnp.boolean_dtypes()),
-                    shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+arrays = hnp.arrays(
+    dtype=st.one_of(
+        hnp.integer_dtypes(),
+        hnp.unsigned_integer_dtypes(),
+        hnp.floating_dtypes(),
+        hnp.complex_number_dtypes(),
+        hnp.boolean_dtypes(),
+    ),
+    shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+)
 values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10),
-              arrays, st.builds(Handle, st.integers(0, 2**62), st.text(max_size=5))),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.tuples(inner, inner),
-                            st.dictionaries(keys, inner, max_size=3)),
-    max_leaves=10)
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        st.text(max_size=10),
+        arrays,
+        st.builds(Handle, st.integers(0, 2**62), st.text(max_size=5)),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.tuples(inner, inner),
+        st.dictionaries(keys, inner, max_size=3),
+    ),
+    max_leaves=10,
+)
 
 
 def same(a, b) -> bool:
     if isinstance(a, np.ndarray):
-        return (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
-                and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        return (
+            isinstance(b, np.ndarray)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        )
     if isinstance(a, float) and math.isnan(a):
         return isinstance(b, float) and math.isnan(b)
     if isinstance(a, (list, tuple)):
@@ -230,13 +281,21 @@ def test_the_codec_round_trips_every_allowed_value(value):
 
 
 @SETTINGS
-@given(st.one_of(st.binary(max_size=200), st.builds(
-    lambda v, cut, junk: encode(v)[:cut] + junk, values, st.integers(0, 400),
-    st.binary(max_size=10))))
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.builds(
+            lambda v, cut, junk: encode(v)[:cut] + junk,
+            values,
+            st.integers(0, 400),
+            st.binary(max_size=10),
+        ),
+    )
+)
 @example(b"\0" * 7)
 @example(b"\0\0\0\0\0\0\0\x02[]" + b"\0\0\0\0\0\0\0\x10" + b"\x93NUMPY" + b"\0" * 9)
-@example(b"\0\0\0\0\0\0\0\x0c{\"__nd__\":7}")
-@example(b"\0\0\0\0\0\0\0\x0f{\"__tuple__\":1}")
+@example(b'\0\0\0\0\0\0\0\x0c{"__nd__":7}')
+@example(b'\0\0\0\0\0\0\0\x0f{"__tuple__":1}')
 @example(b"\x00\x00\x00\x00\x00\x00\x00\x01" + b"[" * 1 + b"")
 def test_garbage_to_decode_raises_codec_error_only(blob):
     try:
@@ -265,12 +324,14 @@ def test_object_and_pickled_arrays_never_cross():
     pickled = io.BytesIO()
     np.save(pickled, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     tree = b'{"__nd__": 0}'
-    blob = (len(tree).to_bytes(8, "big") + tree + len(pickled.getvalue()).to_bytes(8, "big")
-            + pickled.getvalue())
+    blob = (
+        len(tree).to_bytes(8, "big")
+        + tree
+        + len(pickled.getvalue()).to_bytes(8, "big")
+        + pickled.getvalue()
+    )
     with pytest.raises(CodecError):
         decode(blob)
-
-
 
 
 # --- the quiz: what a learner types, and the question bank ---------------------------------
@@ -285,8 +346,12 @@ def presented():
     return quiz.draw(bank, seed=0, n=len(bank.questions))
 
 
-typed = st.one_of(st.text(max_size=30), st.from_regex(r"[\d\s,;.eE+-]{0,20}", fullmatch=True),
-                  st.integers().map(str), st.floats().map(str))
+typed = st.one_of(
+    st.text(max_size=30),
+    st.from_regex(r"[\d\s,;.eE+-]{0,20}", fullmatch=True),
+    st.integers().map(str),
+    st.floats().map(str),
+)
 
 
 @SETTINGS
@@ -316,8 +381,7 @@ def _grade_all(questions, raw: str) -> None:
 
 @SETTINGS
 @given(st.data(), typed)
-def test_any_answer_to_any_question_is_graded_or_refused_with_answer_error(presented, data,
-                                                                           raw):
+def test_any_answer_to_any_question_is_graded_or_refused_with_answer_error(presented, data, raw):
     _grade_all([data.draw(st.sampled_from(presented))], raw)
 
 
@@ -361,8 +425,15 @@ def test_a_garbage_bundle_file_raises_bundle_error(tmp_path_factory, blob):
         assert str(exc)
 
 
-BUNDLE_SKELETON = {"format": "x2-harness-records", "version": 1, "schema": 2,
-                   "learner": "ana", "records": {}, "files": {}, "events": []}
+BUNDLE_SKELETON = {
+    "format": "x2-harness-records",
+    "version": 1,
+    "schema": 2,
+    "learner": "ana",
+    "records": {},
+    "files": {},
+    "events": [],
+}
 
 
 def _verify(bundle: dict) -> None:
@@ -376,13 +447,19 @@ def _export_event(payload: str) -> dict:
     from harness.store import GENESIS, event_hash
 
     at, kind = "2026-01-01T00:00:00+00:00", "records.exported"
-    return {"id": 1, "learner": "ana", "prev_hash": GENESIS, "at": at, "kind": kind,
-            "payload": payload, "hash": event_hash(GENESIS, "ana", at, kind, payload)}
+    return {
+        "id": 1,
+        "learner": "ana",
+        "prev_hash": GENESIS,
+        "at": at,
+        "kind": kind,
+        "payload": payload,
+        "hash": event_hash(GENESIS, "ana", at, kind, payload),
+    }
 
 
 @SETTINGS
-@given(st.sampled_from(["records", "files", "events", "learner", "schema", "payload"]),
-       yaml_values)
+@given(st.sampled_from(["records", "files", "events", "learner", "schema", "payload"]), yaml_values)
 def test_a_bundle_with_any_section_replaced_raises_bundle_error(key, value):
     if key == "payload":  # a correctly hashed export event whose payload is any JSON
         bundle = dict(BUNDLE_SKELETON, events=[_export_event(json.dumps(value))])
@@ -391,8 +468,10 @@ def test_a_bundle_with_any_section_replaced_raises_bundle_error(key, value):
     _verify(bundle)
 
 
-@pytest.mark.parametrize("bundle", [dict(BUNDLE_SKELETON, events=[None]),
-                                    dict(BUNDLE_SKELETON, events=[_export_event("[]")])],
-                         ids=["event-not-an-object", "export-payload-not-an-object"])
+@pytest.mark.parametrize(
+    "bundle",
+    [dict(BUNDLE_SKELETON, events=[None]), dict(BUNDLE_SKELETON, events=[_export_event("[]")])],
+    ids=["event-not-an-object", "export-payload-not-an-object"],
+)
 def test_a_bundle_with_non_object_events_raises_bundle_error(bundle):
     _verify(bundle)

@@ -21,12 +21,15 @@ def python(code: str) -> list[str]:
 
 
 def test_50_mb_of_output_is_drained_and_capped():
-    result = run_sandboxed(python("""
+    result = run_sandboxed(
+        python("""
         import sys
         for _ in range(50):
             sys.stdout.write(("y" * 1023 + "\\n") * 1024)
         print("the end")
-    """), timeout_s=30)
+    """),
+        timeout_s=30,
+    )
     assert result.status == "ok"
     assert result.output_bytes > 50 * 1024**2
     assert len(result.output) < 200_000 and "bytes of output cut" in result.output
@@ -36,13 +39,16 @@ def test_50_mb_of_output_is_drained_and_capped():
 def test_a_timeout_ends_children_that_left_the_process_group(tmp_path, pid_alive):
     pidfile = tmp_path / "escaped.pid"
     started = time.monotonic()
-    result = run_sandboxed(python(f"""
+    result = run_sandboxed(
+        python(f"""
         import os, subprocess, sys, time
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
                                  start_new_session=True)  # like the check worker
         open({str(pidfile)!r}, "w").write(str(child.pid))
         time.sleep(600)
-    """), timeout_s=1.5)
+    """),
+        timeout_s=1.5,
+    )
     assert result.status == "timeout" and time.monotonic() - started < 10
     assert "time limit" in result.describe()
     escaped = int(pidfile.read_text())
@@ -50,8 +56,11 @@ def test_a_timeout_ends_children_that_left_the_process_group(tmp_path, pid_alive
 
 
 def test_a_10_gb_allocation_hits_the_memory_cap():
-    result = run_sandboxed(python("import numpy; numpy.ones(10 * 1024**3 // 8)"),
-                           timeout_s=30, memory_bytes=2 * 1024**3)
+    result = run_sandboxed(
+        python("import numpy; numpy.ones(10 * 1024**3 // 8)"),
+        timeout_s=30,
+        memory_bytes=2 * 1024**3,
+    )
     assert result.status == "memory" and "MemoryError" in result.output
 
 
@@ -62,8 +71,10 @@ def test_a_segfault_is_a_crash_named_by_its_signal():
 
 def test_the_proxy_caps_what_learner_code_prints_and_recovers_after_a_crash(tmp_path):
     target = tmp_path / "toy.py"
-    target.write_text((LEARNER_FILES / "print_50mb.py").read_text()
-                      + "\n\ndef die():\n    import os\n    os._exit(7)\n")
+    target.write_text(
+        (LEARNER_FILES / "print_50mb.py").read_text()
+        + "\n\ndef die():\n    import os\n    os._exit(7)\n"
+    )
     remote = RemoteModule(path=target, call_timeout_s=20)
     try:
         x = np.arange(4.0)
@@ -80,10 +91,12 @@ def test_the_proxy_caps_what_learner_code_prints_and_recovers_after_a_crash(tmp_
 
 
 def test_a_daemon_that_escaped_and_keeps_the_output_pipe_neither_hangs_nor_survives(
-        tmp_path, pid_alive):
+    tmp_path, pid_alive
+):
     pidfile = tmp_path / "daemon.pid"
     started = time.monotonic()
-    result = run_sandboxed(python(f"""
+    result = run_sandboxed(
+        python(f"""
         import os, time
         if os.fork() == 0:
             os.setsid()  # leaves the sandbox's process group
@@ -93,7 +106,9 @@ def test_a_daemon_that_escaped_and_keeps_the_output_pipe_neither_hangs_nor_survi
             os._exit(0)
         time.sleep(0.5)
         print("parent done")
-    """), timeout_s=20)
+    """),
+        timeout_s=20,
+    )
     assert result.status == "ok" and "parent done" in result.output
     assert time.monotonic() - started < 10, "the output pipe held open did not hang us"
     assert not pid_alive(int(pidfile.read_text()))

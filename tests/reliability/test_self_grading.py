@@ -17,7 +17,8 @@ python_files = nothing_matches_*.py
 
 
 def test_conftest_pytest_ini_monkeypatching_and_a_fake_results_json_change_nothing(
-        chapter, store, learner, tmp_path):
+    chapter, store, learner, tmp_path
+):
     # The learner's toy.py returns x + 1, and at import time replaces numpy.allclose,
     # numpy.testing.assert_allclose and harness.checking.expect_close/expect_shape, and
     # writes a passing results.json beside itself.

@@ -31,8 +31,9 @@ def filled_store(path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty-header"])
-def test_a_damaged_database_is_one_line_naming_the_file_and_the_recovery(cli, tmp_path,
-                                                                        toy_env, damage):
+def test_a_damaged_database_is_one_line_naming_the_file_and_the_recovery(
+    cli, tmp_path, toy_env, damage
+):
     db = tmp_path / "progress.db"
     filled_store(db)
     data = db.read_bytes()
@@ -50,8 +51,9 @@ def test_a_damaged_table_page_is_one_line_too(cli, tmp_path, toy_env):
     db = tmp_path / "progress.db"
     filled_store(db)
     conn = sqlite3.connect(db)
-    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = "
-                        "'sqlite_autoindex_learners_1'").fetchone()[0]
+    root = conn.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_learners_1'"
+    ).fetchone()[0]
     page = conn.execute("PRAGMA page_size").fetchone()[0]
     conn.close()
     with open(db, "r+b") as f:
@@ -76,7 +78,8 @@ def test_opening_a_v1_database_backs_it_up_before_migrating(cli, tmp_path, toy_e
     assert kept.execute("PRAGMA user_version").fetchone()[0] == 1
     assert kept.execute("SELECT name FROM learners").fetchall() == [("ana",)]
     assert kept.execute("SELECT item_id, event FROM page_events").fetchall() == [
-        ("lab-00", "completed")]
+        ("lab-00", "completed")
+    ]
     assert "runs" not in {r[0] for r in kept.execute("SELECT name FROM sqlite_master")}
     assert Store(db).version == 2
 
@@ -96,8 +99,12 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path, toy_env):
     db = tmp_path / "progress.db"
     Store(db).add_learner("ana")
     n = 60
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), tag, str(n)],
-                                stderr=subprocess.PIPE, text=True) for tag in ("a", "b")]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db), tag, str(n)], stderr=subprocess.PIPE, text=True
+        )
+        for tag in ("a", "b")
+    ]
     for w in writers:
         assert w.wait(timeout=60) == 0, w.stderr.read()
     store = Store(db)
@@ -116,11 +123,19 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path, toy_env):
 def test_two_cli_processes_recording_page_events_at_once_lose_nothing(cli, tmp_path, toy_env):
     db = tmp_path / "progress.db"
     Store(db).add_learner("ana")
-    procs = [subprocess.Popen([cli.executable, "read", "lab-00", "--learner", "ana"], env=toy_env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]  # both at once
+    procs = [
+        subprocess.Popen(
+            [cli.executable, "read", "lab-00", "--learner", "ana"],
+            env=toy_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]  # both at once
     for p in procs:
         assert p.wait(timeout=60) == 0, p.stderr.read()
-    rows = Store(db).conn.execute(
-        "SELECT event, COUNT(*) FROM page_events GROUP BY event").fetchall()
+    rows = (
+        Store(db).conn.execute("SELECT event, COUNT(*) FROM page_events GROUP BY event").fetchall()
+    )
     assert dict(rows) == {"opened": 2, "completed": 2}

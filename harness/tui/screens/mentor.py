@@ -60,12 +60,15 @@ class MentorScreen(HarnessScreen):
                 with VerticalScroll(id="mentor-timeline"):
                     yield Static(id="mentor-events", markup=False)
         targets = [lab.id for lab in self.chapter.labs] + [
-            f"reflection:{p.id}" for p in self.chapter.reflections]
+            f"reflection:{p.id}" for p in self.chapter.reflections
+        ]
         with Horizontal(id="feedback-row"):
-            yield Select([(t, t) for t in targets], value=targets[0], allow_blank=False,
-                         id="feedback-target")
-            yield Input(placeholder="feedback for the highlighted learner; Enter saves",
-                        id="feedback-text")
+            yield Select(
+                [(t, t) for t in targets], value=targets[0], allow_blank=False, id="feedback-target"
+            )
+            yield Input(
+                placeholder="feedback for the highlighted learner; Enter saves", id="feedback-text"
+            )
 
     def on_mount(self) -> None:
         self.action_refresh_cohort()
@@ -83,15 +86,16 @@ class MentorScreen(HarnessScreen):
         done = sum(r.dod_done == len(r.status.dod) for r in rows)
         self.query_one("#mentor-summary", Static).update(
             f"{len(rows)} learner(s), {done} with the Definition of Done complete · "
-            f"mentor: {self.mentor_name} · f: write feedback · r: refresh")
+            f"mentor: {self.mentor_name} · f: write feedback · r: refresh"
+        )
         if self.selected in self.rows:
             table.move_cursor(row=table.get_row_index(self.selected))
         elif rows:
             self.show_learner(rows[0].name)
         else:
             self.query_one("#mentor-detail", Static).update(
-                "no learners yet: add one with `harness learner add NAME` or "
-                "`harness import FILE`")
+                "no learners yet: add one with `harness learner add NAME` or `harness import FILE`"
+            )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is not None:
@@ -101,21 +105,27 @@ class MentorScreen(HarnessScreen):
         self.selected = name
         row = self.rows[name]
         # markup=False on both panes: learners' and mentors' words may hold [brackets].
-        lines = [f"{name}: {row.items_done}/{len(row.status.items)} read-order items done, "
-                 f"last active {(row.last_activity or '—')[:16]}"]
-        lines += [f"  {'[x]' if e.done else '[ ]'} {e.label}: {e.detail}"
-                  for e in row.status.dod]
+        lines = [
+            f"{name}: {row.items_done}/{len(row.status.items)} read-order items done, "
+            f"last active {(row.last_activity or '—')[:16]}"
+        ]
+        lines += [f"  {'[x]' if e.done else '[ ]'} {e.label}: {e.detail}" for e in row.status.dod]
         if row.status.feedback:
             lines.append("Feedback")
-            lines += [f"  {fb['at'][:16]} {fb['mentor']} on {fb['target']}: {fb['text']}"
-                      for fb in row.status.feedback]
+            lines += [
+                f"  {fb['at'][:16]} {fb['mentor']} on {fb['target']}: {fb['text']}"
+                for fb in row.status.feedback
+            ]
         self.query_one("#mentor-detail", Static).update("\n".join(lines))
         events = mentor.timeline(self.store, name)
         shown = events[-TIMELINE_EVENTS:]
         self.query_one("#mentor-events", Static).update(
-            f"Timeline, latest first ({len(shown)} of {len(events)} events)\n" + "\n".join(
+            f"Timeline, latest first ({len(shown)} of {len(events)} events)\n"
+            + "\n".join(
                 f"{ev['at'][5:16]} {ev['kind']} {mentor.describe_event(ev)}"
-                for ev in reversed(shown)))
+                for ev in reversed(shown)
+            )
+        )
 
     def action_write_feedback(self) -> None:
         self.query_one("#feedback-text", Input).focus()
