@@ -6,7 +6,7 @@ Prints the metrics as JSON and writes recall.md, similarity.png and nearest_text
 into --out. Targets (bench/RESULTS-lab01.md): image->text R@1 >= 0.95, R@5 >= 0.99,
 R@10 = 1.0 within 300 s of training.
 
-Training runs BLAS on one thread (lab01/blas.py says why); the wall-clock budget includes
+Training runs BLAS on one thread (lab00/blas_threads.py says why); the wall-clock budget includes
 whatever else the machine is doing, so the step count is printed too.
 """
 

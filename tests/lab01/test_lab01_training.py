@@ -142,9 +142,9 @@ def test_lab_code_is_numpy_only():
 
 
 def test_blas_threads_sets_and_restores_the_thread_count():
-    from labs.x2_multimodal.lab01.blas import _bundled_openblas, blas_threads
+    from labs.x2_multimodal.lab00.blas_threads import blas_threads, bundled_openblas
 
-    found = _bundled_openblas()
+    found = bundled_openblas()
     if found is None:
         pytest.skip("this NumPy does not bundle OpenBLAS; blas_threads is a no-op here")
     get, _ = found

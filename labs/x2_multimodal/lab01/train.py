@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from labs.x2_multimodal.lab01.blas import blas_threads
+from labs.x2_multimodal.lab00.blas_threads import blas_threads
 
 
 @dataclass
@@ -100,7 +100,7 @@ def fit(
 
     `fraction` is how much of the budget is used (elapsed time or steps, whichever is further
     along) so a learning-rate schedule can follow it; `step` returns (loss, log_scale).
-    BLAS runs on `threads` threads meanwhile (see blas.py for why one is the default).
+    BLAS runs on `threads` threads meanwhile (see lab00/blas_threads.py for why one is the default).
     """
     with blas_threads(threads):
         return _fit(step, sample, time_budget_s, max_steps, progress, report_every)
