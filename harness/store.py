@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ import sqlite_utils
 from harness.learners import validate_name
 
 GENESIS = "0" * 64
+STALE_ATTEMPT_HOURS = 12
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -350,9 +351,23 @@ class Store:
     # --- quiz -----------------------------------------------------------------------------
 
     def start_quiz_attempt(self, learner: str, quiz_id: str, seed: int, n_questions: int) -> int:
+        """Open an attempt. Attempts left open for over STALE_ATTEMPT_HOURS (a process killed
+        mid-quiz) are closed as abandoned first, keeping their answers."""
         with self._transaction():
             self._require_learner(learner)
             at = now()
+            cutoff = (datetime.now(timezone.utc) - timedelta(hours=STALE_ATTEMPT_HOURS)).isoformat()
+            stale = self.conn.execute(
+                "SELECT id FROM quiz_attempts WHERE learner = ? AND status = 'in_progress' "
+                "AND started_at < ?",
+                (learner, cutoff),
+            ).fetchall()
+            for (stale_id,) in stale:
+                self.conn.execute(
+                    "UPDATE quiz_attempts SET status = 'abandoned', finished_at = ? WHERE id = ?",
+                    (at, stale_id),
+                )
+                self._log(learner, "quiz.abandoned", {"attempt": stale_id, "stale": True}, at)
             cur = self.conn.execute(
                 "INSERT INTO quiz_attempts (learner, quiz_id, seed, started_at, status, "
                 "n_questions) VALUES (?,?,?,?, 'in_progress', ?)",

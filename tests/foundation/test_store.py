@@ -163,3 +163,17 @@ def test_a_process_killed_mid_write_loses_nothing_committed(tmp_path):
 def test_store_knows_nothing_of_paths_outside_its_file(tmp_path):
     store = Store(tmp_path / "sub" / "p.db")
     assert Path(store.path).parent.is_dir()
+
+
+def test_an_attempt_left_open_by_a_killed_process_is_closed_as_abandoned():
+    store = Store.memory()
+    store.add_learner("ana")
+    old = store.start_quiz_attempt("ana", "X2", 1, 2)
+    store.record_quiz_answer(old, "q1", 0, "b", True)
+    store.conn.execute(
+        "UPDATE quiz_attempts SET started_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old,)
+    )
+    fresh = store.start_quiz_attempt("ana", "X2", 2, 2)
+    statuses = {a["id"]: a["status"] for a in store.quiz_attempts("ana")}
+    assert statuses == {old: "abandoned", fresh: "in_progress"}
+    assert len(store.quiz_answers(old)) == 1
