@@ -28,12 +28,15 @@ CLIPS = Path(__file__).resolve().parents[1] / "labs" / "x2_multimodal" / "lab02"
 REPEATS = 3
 
 
-def ct2_transcriber():
+def ct2_transcriber(threads: int):
+    """CTranslate2 int8 on the same model.bin, with as many threads as torch gets (fair)."""
     try:
         import ctranslate2
     except ImportError:
         return None
-    model = ctranslate2.models.Whisper(str(model_dir()), device="cpu", compute_type="int8")
+    model = ctranslate2.models.Whisper(
+        str(model_dir()), device="cpu", compute_type="int8", intra_threads=threads
+    )
 
     def transcribe(features: np.ndarray, tokenizer) -> str:
         storage = ctranslate2.StorageView.from_array(features[None].astype(np.float32))
@@ -62,7 +65,7 @@ def main() -> None:
     start = time.perf_counter()
     q8 = decoding.int8_model(bundle)
     print(f"int8 quantisation: {time.perf_counter() - start:.2f} s")
-    ct2 = ct2_transcriber()
+    ct2 = ct2_transcriber(torch.get_num_threads())
     if ct2 is None:
         print("CTranslate2: not installed (the `ctranslate2` package is not importable), skipped")
     clips = json.loads((CLIPS / "clips.json").read_text())
