@@ -36,7 +36,8 @@ format: $(STAMP)  ## ruff format
 
 bench: $(STAMP)  ## run the benchmarks behind docs/PERFORMANCE.md
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
-	for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@failed=""; for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || failed="$$failed $$f"; done; \
+	if [ -n "$$failed" ]; then echo "missed a target or failed:$$failed"; exit 1; fi
 
 clean:  ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache
