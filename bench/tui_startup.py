@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     rows = []
-    for i in range(args.runs):
+    for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             code = f"import json\nDB = {os.path.join(tmp, 'p.db')!r}\n" + CHILD
             env = dict(os.environ, HARNESS_LEARNERS=tmp)

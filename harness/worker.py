@@ -49,6 +49,22 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, name="harness-watchdog", daemon=True).start()
 
 
+def _defined_elsewhere(fn: object, path: str) -> str | None:
+    """Why a learner's task function does not count as theirs, or None if it does.
+
+    A task checked through the proxy must be a function written in the learner's own file;
+    `from labs... import *` (re-exporting the reference) would otherwise pass every check.
+    A thin wrapper around the reference still passes: that is left to the honour system.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return f"it is a {type(fn).__name__}, not a function defined in {Path(path).name}"
+    if Path(code.co_filename).resolve() != Path(path).resolve():
+        where = getattr(fn, "__module__", None) or code.co_filename
+        return f"it is imported from {where}; write it in {Path(path).name}"
+    return None
+
+
 def _short_traceback(exc: BaseException) -> str:
     lines = traceback.format_exception(exc)
     return "".join(lines[-12:])
@@ -96,6 +112,8 @@ def serve(args: argparse.Namespace) -> None:
             )
         elif not callable(getattr(module, name, None)):
             reply = _error("raised", f"is missing: the module defines no function '{name}'")
+        elif args.path and (borrowed := _defined_elsewhere(getattr(module, name), args.path)):
+            reply = _error("raised", f"is not written in your file: {borrowed}")
         else:
             try:
                 value = getattr(module, name)(*request["args"], **request["kwargs"])

@@ -38,3 +38,10 @@ def test_conftest_pytest_ini_monkeypatching_and_a_fake_results_json_change_nothi
     assert all("values differ" in m for m in messages), messages
     results = json.loads((folder / "results.json").read_text())
     assert results["status"] == "fail" and len(results["tests"]) == 2
+
+
+def test_re_exporting_the_reference_does_not_pass(chapter, store, learner):
+    learner("reexport_reference")
+    outcome = run_checks(chapter, "lab-00", learner="ana", store=store)
+    assert outcome.status == "fail" and outcome.passed == 0, outcome.message
+    assert all("is not written in your file" in r.message for r in outcome.results)

@@ -190,6 +190,8 @@ def test_attention_backward(impl, masked):
     r = rng(14).normal(size=x.shape)
     _, cache = impl.attention(x, p, 2, key_mask)
     dx, grads = impl.attention_backward(r, cache)
+    missing = sorted(set(p) - set(grads))
+    assert not missing, f"attention_backward grads lack {missing}; expected keys {sorted(p)}"
     fd_check(lambda z: impl.attention(z, p, 2, key_mask)[0], x, r, dx, "attention dx")
     for name in p:
         fd_check(

@@ -195,6 +195,13 @@ def test_info_nce_loss_matches_a_plain_loop(impl):
     loss, grad = impl.info_nce(big)
     expect_close(loss, plain_info_nce(big), "loss of logits up to 100", rtol=1e-9, atol=1e-9)
     expect_shape(grad, (8, 8), "d_logits")
+    # training runs in float32, where exp(100) is inf (float32 ends near exp(88.7))
+    high = 90.0 + 10.0 * np.eye(4) + rng.uniform(-2.0, 0.0, (4, 4))  # (4, 4), all above 88
+    loss32, grad32 = impl.info_nce(high.astype(np.float32))
+    expect_close(
+        loss32, plain_info_nce(high), "float32 loss of logits near 100", rtol=1e-4, atol=1e-4
+    )
+    assert np.all(np.isfinite(grad32)), "float32 d_logits of logits near 100 hold inf or nan"
 
 
 @pytest.mark.task("info_nce")
