@@ -310,7 +310,7 @@ def verify_bundle(bundle: dict, *, chapter_id: str | None = None, key: bytes | N
     try:
         validate_name(learner)
     except ValueError as exc:
-        raise BundleError(f"refusing bundle: {exc}") from None
+        raise BundleError(f"the bundle's learner: {exc}") from None
     if key is not None:
         mac = bundle.get("hmac_sha256")
         if not isinstance(mac, str):

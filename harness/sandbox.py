@@ -199,9 +199,6 @@ class OutputCapture:
             + self.tail.decode("utf-8", "replace")
         )
 
-    def last_lines(self, n: int = 20) -> str:
-        return "\n".join(self.tail.decode("utf-8", "replace").splitlines()[-n:])
-
 
 @dataclass(frozen=True)
 class SandboxResult:

@@ -13,7 +13,12 @@ STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}
 @main.command()
 @click.argument("lab_id", metavar="LAB")
 @click.option("--reference", is_flag=True, help="Check the reference implementation.")
-@click.option("--learner", "name", help="Check this learner's code (default: the only one).")
+@click.option(
+    "--learner",
+    "name",
+    help="Check this learner's code (default: the only one); with --reference, the learner "
+    "whose history records the reference run.",
+)
 @click.option("--task", help="Run only the checks of one task (see the lab's tasks).")
 @click.option("--verbose", "-v", is_flag=True, help="Stream pytest's output while it runs.")
 @click.pass_obj

@@ -26,4 +26,7 @@ def tui(ctx: Context, name: str | None) -> None:
         learner = ctx.learner(name)
     from harness.tui.app import make_app  # textual only loads for this command
 
-    make_app(store=ctx.store, chapter=ctx.chapter, learner=learner).run()
+    app = make_app(store=ctx.store, chapter=ctx.chapter, learner=learner)
+    app.run()
+    if app.return_code:  # the app crashed (Textual printed the traceback) or asked to fail
+        raise SystemExit(app.return_code)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from harness.chapter import Chapter, ManifestError, load_chapter
@@ -57,6 +58,19 @@ class HarnessApp(App[None]):
         self.quiz_seed = quiz_seed
         self.autosave_delay = autosave_delay
         self.sub_title = self._subtitle()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry data (a typed page id, an error naming a file, learner output),
+        so they are plain text unless asked: as markup, '[/x]' would crash the toast."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def _subtitle(self) -> str:
         who = self.learner or "no learner"

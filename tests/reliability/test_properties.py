@@ -386,7 +386,12 @@ def test_any_answer_to_any_question_is_graded_or_refused_with_answer_error(prese
 
 
 def test_a_5000_digit_choice_is_refused_with_answer_error(presented):
-    _grade_all([p for p in presented if p.question.kind in ("single", "multiple")], "9" * 5000)
+    choice_questions = [p for p in presented if p.question.kind in ("single", "multiple")]
+    assert choice_questions
+    _grade_all(choice_questions, "9" * 5000)
+    for p in choice_questions:  # refused, not graded: no choice has 5000 digits
+        with pytest.raises(quiz.AnswerError):
+            p.grade("9" * 5000)
 
 
 BANK_TEXT = BANK_PATH.read_text(encoding="utf-8") if BANK_PATH.exists() else ""

@@ -51,3 +51,15 @@ def test_several_learners_without_a_choice_open_the_picker(tmp_path, launched):
     assert launched[-1].learner is None  # the app asks
     assert invoke(tmp_path, "tui", "--learner", "bo").exit_code == 0
     assert launched[-1].learner == "bo"
+
+
+def test_an_app_that_ended_with_an_error_is_a_failing_exit(tmp_path, monkeypatch):
+    """Textual sets return_code 1 when the app dies of an exception; the shell must see it."""
+
+    def crashed(self, *args, **kwargs):
+        self._return_code = 1
+
+    monkeypatch.setattr(HarnessApp, "run", crashed)
+    monkeypatch.setenv("HARNESS_LEARNERS", str(tmp_path / "learners"))
+    monkeypatch.delenv("HARNESS_LEARNER", raising=False)
+    assert invoke(tmp_path, "tui").exit_code == 1

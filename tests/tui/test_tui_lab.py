@@ -282,3 +282,33 @@ def test_the_fakes_match_the_real_signatures():
         ),
     ):
         assert names <= set(inspect.signature(func).parameters)
+
+
+async def test_test_names_and_messages_are_shown_as_text_not_markup(make, store):
+    """Parametrized test ids look like markup tags ("[key-mask]") and learner output may hold
+    "[/x]"; the results table must show both as written, and never crash on them."""
+    run_id = store.record_check_run(
+        learner=LEARNER,
+        lab_id="lab-00",
+        impl="learner",
+        task=None,
+        status="fail",
+        results=[
+            CheckResult("test_attention[key-mask]", "attention", "fail", "[/x] printed", 0.1),
+            CheckResult("test_attention[no-mask]", "attention", "pass", "", 0.1),
+        ],
+        message="1 failed",
+    )
+    assert run_id
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("/lab lab-00")
+        await pilot.pause()
+        await pilot.pause()
+        table = app.screen.query_one("#results", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [row[1] for row in rows] == ["test_attention[key-mask]", "test_attention[no-mask]"]
+        assert rows[0][4] == "[/x] printed"
+        rendered = "\n".join(line.text for line in table.render_lines(table.size.region))
+        assert "test_attention[key-mask]" in rendered
+        assert "[/x] printed" in rendered

@@ -41,6 +41,40 @@ async def test_the_command_line_opens_with_slash_and_runs(make):
         assert app.screen.query_one("#command-bar", Input).value == ""
 
 
+async def test_back_from_a_command_the_keys_work_again(make):
+    """A command typed on the home screen must not leave the line focused for the return:
+    otherwise the next 'r' or 'q' is typed into the line instead of opening a screen."""
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_command(pilot, "/read theory-00")
+        assert isinstance(app.screen, ReaderScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert not app.screen.query_one("#command-bar").has_focus
+        await pilot.press("r")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ReflectionsScreen"
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("/read [/x]", "unknown page '[/x]'"),
+        ("/[b]oom", "unknown command '/[b]oom'"),
+        ("/check lab-00 [/i]", "unknown task '[/i]'"),
+    ],
+)
+async def test_a_typed_line_that_looks_like_markup_is_shown_as_typed(make, line, message):
+    app = make()
+    # notifications=True: run_test mounts no toasts by default, and the crash was in rendering one
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await type_command(pilot, line)
+        await pilot.pause(0.3)  # the toast renders: markup in it would raise MarkupError
+        assert isinstance(app.screen, HomeScreen)
+        assert any(message in toast for toast in toasts(app)), toasts(app)
+
+
 @pytest.mark.parametrize(
     "line, message",
     [
@@ -134,6 +168,12 @@ async def test_switch_and_add_learners(make, store, learners_root):
         await pilot.press("enter")
         await pilot.pause()
         assert "invalid learner name 'Not Valid'" in str(
+            app.screen.query_one("#learner-error", Static).render()
+        )
+        field.value = "[/x]"  # shown as typed; as markup it crashed the picker
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "invalid learner name '[/x]'" in str(
             app.screen.query_one("#learner-error", Static).render()
         )
         field.value = "cy"

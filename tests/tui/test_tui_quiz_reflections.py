@@ -129,6 +129,18 @@ async def test_a_broken_bank_is_reported(make, chapter, tmp_path):
         assert "The quiz cannot start: bad.yaml" in text(app.screen, "#quiz-question")
 
 
+async def test_a_bank_error_quoting_brackets_is_shown_as_written(make, chapter, tmp_path):
+    import dataclasses
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('"[/x]": 1\nid: X2\n', encoding="utf-8")
+    app = make(chapter=dataclasses.replace(chapter, quiz_bank=bad))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("/quiz X2")
+        await pilot.pause()
+        assert "unknown field '[/x]'" in text(app.screen, "#quiz-question")
+
+
 async def test_reflections_autosave_versions_and_write_the_file(make, store, learners_root):
     app = make(autosave_delay=0.3)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -209,12 +210,14 @@ class LabScreen(HarnessScreen):
         failures = []
         for task, name, status, duration, message in sorted(rows, key=lambda r: (r[0] or "", r[1])):
             first_line = message.strip().splitlines()[0] if message.strip() else ""
+            # Text, not str: DataTable reads str cells as markup, and test ids ("[key-mask]")
+            # and learner output ("[/x]") are data; as markup they vanish or crash the screen.
             table.add_row(
-                task or "—",
-                name,
+                Text(task or "—"),
+                Text(name),
                 Content.styled(status, STATUS_STYLE.get(status, "")),
                 f"{duration:.2f}s",
-                first_line[:80],
+                Text(first_line[:80]),
             )
             if status != "pass" and message.strip():
                 failures.append(Content.assemble((f"{name}", "bold $error"), f": {message}"))

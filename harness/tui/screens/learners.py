@@ -23,7 +23,7 @@ class LearnersScreen(ModalScreen[str | None]):
             with Horizontal(id="add-row"):
                 yield Input(placeholder="name, e.g. ana", id="new-learner")
                 yield Button("Add", id="add", variant="primary")
-            yield Static(id="learner-error")
+            yield Static(id="learner-error", markup=False)  # errors quote what was typed
 
     def on_mount(self) -> None:
         names = self.app.store.learners()

@@ -145,7 +145,7 @@ class MentorScreen(HarnessScreen):
         try:
             self.store.add_feedback(self.selected, self.mentor_name, target, text)
         except (KeyError, ValueError) as exc:
-            self.notify(str(exc), title="feedback", severity="error")
+            self.notify(str(exc), title="feedback", severity="error", markup=False)
             return
         event.input.value = ""
         self.notify(f"saved for {self.selected} on {target}", title="feedback")

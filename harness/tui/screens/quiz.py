@@ -75,7 +75,7 @@ class QuizScreen(HarnessScreen):
         answer.focus()
 
     def _stop(self, message: str) -> None:
-        self.query_one("#quiz-question", Static).update(message)
+        self.query_one("#quiz-question", Static).update(Content(message))  # may quote a file
         self.query_one("#quiz-answer", Input).display = False
         self.query_one("#quiz-progress", ProgressBar).display = False
 

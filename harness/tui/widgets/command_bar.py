@@ -45,5 +45,8 @@ class CommandBar(Input):
         event.stop()
         line = event.value.strip()
         self.value = ""
+        # Leave the line before running it: a screen it opens would otherwise hand the focus
+        # back to the line on return, and the next key ('r', 'q') would be typed, not obeyed.
+        self.screen.set_focus(None)
         if line and line != "/":
             self.app.run_command_line(line)  # type: ignore[attr-defined]
