@@ -22,6 +22,11 @@ def learners_dir() -> Path:
     return Path(os.environ.get("HARNESS_LEARNERS", REPO_ROOT / "learners"))
 
 
+def experiments_dir() -> Path:
+    """Where `harness run` writes runs (`HARNESS_EXPERIMENTS` overrides; default experiments/)."""
+    return Path(os.environ.get("HARNESS_EXPERIMENTS", EXPERIMENTS_DIR))
+
+
 def default_db_path() -> Path:
     """`HARNESS_DB` if set, else `learners/progress.db`."""
     env = os.environ.get("HARNESS_DB")

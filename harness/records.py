@@ -52,7 +52,7 @@ from typing import Any
 
 from harness.chapter import Chapter
 from harness.learners import chapter_dir, validate_name
-from harness.paths import EXPERIMENTS_DIR, REPO_ROOT, learners_dir
+from harness.paths import REPO_ROOT, experiments_dir, learners_dir
 from harness.store import GENESIS, SCHEMA_VERSION, Store, event_hash
 
 FORMAT = "x2-harness-records"
@@ -116,7 +116,7 @@ def _manifest_path(run_dir: str) -> tuple[Path, str]:
     """Where a run's manifest is on this machine, and the relative path it travels under."""
     path = Path(run_dir)
     path = path if path.is_absolute() else REPO_ROOT / path
-    for root in (EXPERIMENTS_DIR, REPO_ROOT):
+    for root in (experiments_dir(), REPO_ROOT):
         try:
             rel = path.resolve().relative_to(root.resolve())
             break

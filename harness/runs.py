@@ -31,7 +31,7 @@ import yaml
 
 from harness.chapter import Chapter, load_chapter
 from harness.learners import lab_dir
-from harness.paths import EXPERIMENTS_DIR, REPO_ROOT
+from harness.paths import REPO_ROOT, experiments_dir
 from harness.sandbox import run_sandboxed
 from harness.store import Store, now
 
@@ -90,10 +90,10 @@ def git_commit() -> str | None:
 
 
 def new_run_dir(
-    chapter: Chapter, lab_id: str, tag: str, seed: int, root: Path = EXPERIMENTS_DIR
+    chapter: Chapter, lab_id: str, tag: str, seed: int, root: Path | None = None
 ) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    base = root / chapter.slug / lab_id
+    base = (root or experiments_dir()) / chapter.slug / lab_id
     run_dir = base / f"{stamp}-{tag}-s{seed}"
     n = 1
     while run_dir.exists():
@@ -115,7 +115,7 @@ def run_lab(
     on_progress: Callable[[dict], None] | None = None,
     on_output: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
-    root: Path = EXPERIMENTS_DIR,
+    root: Path | None = None,
     timeout_s: float | None = None,
 ) -> RunOutcome:
     lab = chapter.lab(lab_id)

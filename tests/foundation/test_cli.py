@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 HARNESS = shutil.which("harness", path=str(Path(sys.executable).parent)) or "harness"
 
@@ -17,6 +18,7 @@ def cli(tmp_path):
         os.environ,
         HARNESS_DB=str(tmp_path / "progress.db"),
         HARNESS_LEARNERS=str(tmp_path / "learners"),
+        HARNESS_EXPERIMENTS=str(tmp_path / "experiments"),
     )
     env.pop("HARNESS_LEARNER", None)
 
@@ -86,4 +88,30 @@ def test_a_corrupt_database_is_reported_not_crashed(cli):
     (cli.tmp / "progress.db").write_bytes(b"garbage" * 1000)
     proc = cli("status", ok=False)
     assert proc.returncode == 1 and "cannot be read" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_run_writes_a_manifest_and_reproduce_confirms_it(cli):
+    proc = cli("run", "lab-00", "--reference", "--steps", "60", "--seed", "3")
+    runs = list((cli.tmp / "experiments" / "X2-multimodal" / "lab-00").iterdir())
+    assert len(runs) == 1 and f"ok: {runs[0]}" in proc.stdout
+    manifest = yaml.safe_load((runs[0] / "manifest.yaml").read_text())
+    assert manifest["seed"] == 3 and manifest["config"]["steps"] == 60
+    assert manifest["status"] == "ok" and 0 <= manifest["metrics"]["test_acc"] <= 1
+    assert len(manifest["dataset_hash"]) == 64 and manifest["packages"]["numpy"]
+    for name in ("metrics.json", "training-curve.png", "confusion-verb.png"):
+        assert (runs[0] / name).stat().st_size > 0
+    again = cli("reproduce", str(runs[0]))
+    assert "reproduced: metrics match" in again.stdout
+    assert (
+        f"recorded {manifest['metrics']['test_acc']!r}, reproduced "
+        f"{manifest['metrics']['test_acc']!r}" in again.stdout
+    )
+
+
+def test_reproduce_of_a_folder_without_a_manifest_is_one_clear_line(cli):
+    (cli.tmp / "not-a-run").mkdir()
+    proc = cli("reproduce", str(cli.tmp / "not-a-run"), ok=False)
+    assert proc.returncode == 1 and "manifest.yaml does not exist" in proc.stderr
     assert "Traceback" not in proc.stderr
