@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from gradcheck import error_vs_largest, numeric_grad, relative_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lab00_gradcheck import error_vs_largest, numeric_grad, relative_error
 
 from labs.x2_multimodal.lab00 import nn
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lab00_gradcheck import error_vs_largest, numeric_grad, relative_error
+from gradcheck import error_vs_largest, numeric_grad, relative_error
 
 from labs.x2_multimodal.lab00 import vit
 

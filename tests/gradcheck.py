@@ -1,4 +1,4 @@
-"""Central finite differences for the lab 00 tests (float64 only)."""
+"""Central finite differences shared by the lab tests (float64 only)."""
 
 from __future__ import annotations
 
