@@ -5,7 +5,7 @@ passes has no teeth."""
 import pytest
 
 from harness.chapter import load_chapter
-from harness.checks import run_checks
+from harness.grading.checks import run_checks
 from harness.learners import create_folders
 from harness.store import Store
 

@@ -26,7 +26,7 @@ def check(
     ctx: Context, lab_id: str, reference: bool, name: str | None, task: str | None, verbose: bool
 ) -> None:
     """Run LAB's Definition-of-Done checks (e.g. lab-00) and record the result."""
-    from harness.checks import run_checks
+    from harness.grading.checks import run_checks
 
     lab = ctx.chapter.lab(lab_id)
     if task:

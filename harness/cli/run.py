@@ -26,7 +26,7 @@ def run(
     ctx: Context, lab_id: str, reference: bool, name: str | None, seed: int, steps: int | None
 ) -> None:
     """Run LAB's experiment; write manifest.yaml and outputs under experiments/."""
-    from harness.runs import run_lab
+    from harness.grading.runs import run_lab
 
     lab = ctx.chapter.lab(lab_id)
     learner = None if reference and not name else ctx.learner(name)
@@ -62,7 +62,7 @@ def run(
 )
 def reproduce(run_dir: Path, tolerance: float) -> None:
     """Re-run RUN_DIR from its manifest and say whether the metrics match."""
-    from harness.runs import reproduce as do_reproduce
+    from harness.grading.runs import reproduce as do_reproduce
 
     outcome = do_reproduce(run_dir, tolerance=tolerance)
     for c in outcome.comparisons:

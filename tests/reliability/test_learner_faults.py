@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from harness.checks import run_checks
-from harness.runs import run_lab
+from harness.grading.checks import run_checks
+from harness.grading.runs import run_lab
 from harness.store import Store
 
 

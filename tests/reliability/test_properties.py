@@ -18,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 from harness.chapter import ManifestError, load_chapter
 from harness.learners import NAME_PATTERN, LearnerNameError, validate_name
-from harness.remote import CodecError, Handle, decode, encode
+from harness.grading.remote import CodecError, Handle, decode, encode
 
 TOYLAB = Path(__file__).with_name("toylab")
 CHAPTER_TEXT = (TOYLAB / "chapter.yaml").read_text(encoding="utf-8")

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.remote import LearnerError, RemoteModule
-from harness.sandbox import run_sandboxed
+from harness.grading.remote import LearnerError, RemoteModule
+from harness.grading.sandbox import run_sandboxed
 
 LEARNER_FILES = Path(__file__).with_name("learner_files")
 
@@ -115,7 +115,7 @@ def test_a_daemon_that_escaped_and_keeps_the_output_pipe_neither_hangs_nor_survi
 
 
 def test_a_handle_from_a_replaced_worker_is_a_clean_failure(tmp_path):
-    from harness.remote import Handle
+    from harness.grading.remote import Handle
 
     target = tmp_path / "toy.py"
     target.write_text("def make():\n    return object()\n\ndef use(h):\n    return 1\n")

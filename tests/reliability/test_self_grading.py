@@ -7,11 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
-from harness.checks import run_checks
+from harness.grading.checks import run_checks
 
 LEARNER_FILES = Path(__file__).with_name("learner_files")
 PASSING_INI = """[pytest]
-addopts = -p no:harness.checks_plugin
+addopts = -p no:harness.grading.plugin
 python_files = nothing_matches_*.py
 """
 
@@ -20,7 +20,7 @@ def test_conftest_pytest_ini_monkeypatching_and_a_fake_results_json_change_nothi
     chapter, store, learner, tmp_path
 ):
     # The learner's toy.py returns x + 1, and at import time replaces numpy.allclose,
-    # numpy.testing.assert_allclose and harness.checking.expect_close/expect_shape, and
+    # numpy.testing.assert_allclose and harness.grading.checking.expect_close/expect_shape, and
     # writes a passing results.json beside itself.
     folder = learner("monkeypatch")
     # A conftest.py that turns every failure into a pass, and a pytest.ini that would drop

@@ -31,7 +31,7 @@ async def wait_idle(app, pilot) -> None:
 @pytest.fixture
 def fake_checks(monkeypatch):
     """Replace run_checks; record calls; fail one test of task 'patchify'."""
-    import harness.checks as checks
+    import harness.grading.checks as checks
 
     calls = []
 
@@ -128,7 +128,7 @@ async def test_the_keys_run_checks_and_the_last_run_shows_on_reopening(make, fak
 
 
 async def test_a_crashing_runner_is_reported_not_raised(make, monkeypatch):
-    import harness.checks as checks
+    import harness.grading.checks as checks
 
     def broken(*args, **kwargs):
         raise FileNotFoundError("learners/ana/extension-X2/lab-00/tiny_vit.py does not exist")
@@ -143,8 +143,8 @@ async def test_a_crashing_runner_is_reported_not_raised(make, monkeypatch):
 
 
 async def test_missing_modules_say_not_yet_available(make, monkeypatch):
-    monkeypatch.setitem(sys.modules, "harness.checks", None)
-    monkeypatch.setitem(sys.modules, "harness.runs", None)
+    monkeypatch.setitem(sys.modules, "harness.grading.checks", None)
+    monkeypatch.setitem(sys.modules, "harness.grading.runs", None)
     app = make()
     async with app.run_test(size=(120, 40)) as pilot:
         app.run_command_line("/check lab-00")
@@ -156,7 +156,7 @@ async def test_missing_modules_say_not_yet_available(make, monkeypatch):
 
 
 async def test_cancel_sets_the_event_the_runner_watches(make, monkeypatch):
-    import harness.checks as checks
+    import harness.grading.checks as checks
 
     started = threading.Event()
 
@@ -192,7 +192,7 @@ async def test_cancel_sets_the_event_the_runner_watches(make, monkeypatch):
 
 @pytest.fixture
 def fake_runs(monkeypatch, tmp_path):
-    import harness.runs as runs
+    import harness.grading.runs as runs
 
     def run_lab(
         chapter,
@@ -271,8 +271,8 @@ def test_the_fakes_match_the_real_signatures():
     """If checks.run_checks or runs.run_lab change shape, the fakes above must follow."""
     import inspect
 
-    import harness.checks as checks
-    import harness.runs as runs
+    import harness.grading.checks as checks
+    import harness.grading.runs as runs
 
     for func, names in (
         (checks.run_checks, {"learner", "reference", "task", "store", "on_output", "cancel"}),

@@ -31,7 +31,7 @@ def test_building_the_app_does_not_import_the_engines():
         "from harness.store import Store\nfrom harness.tui.app import make_app\n"
         "make_app(store=Store.memory())"
     )
-    assert not {"torch", "transformers", "harness.checks", "harness.runs", "harness.quiz"} & loaded
+    assert not {"torch", "transformers", "harness.grading.checks", "harness.grading.runs", "harness.quiz"} & loaded
 
 
 @pytest.mark.parametrize(
@@ -40,9 +40,9 @@ def test_building_the_app_does_not_import_the_engines():
         "harness.store",
         "harness.chapter",
         "harness.progress",
-        "harness.checks",
+        "harness.grading.checks",
         "harness.quiz",
-        "harness.runs",
+        "harness.grading.runs",
     ],
 )
 def test_the_data_layer_never_imports_textual(module):

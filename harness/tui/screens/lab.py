@@ -2,7 +2,7 @@
 worker, streaming output into a log, with cancel, a results table by task, a progress bar
 and a live loss/accuracy plot.
 
-`harness.checks` and `harness.runs` are imported inside the workers: they may be missing
+`harness.grading.checks` and `harness.grading.runs` are imported inside the workers: they may be missing
 (the screen then says "not yet available") and they must not slow the app's start-up.
 """
 
@@ -276,9 +276,9 @@ class LabScreen(HarnessScreen):
         self, learner: str, reference: bool, task: str | None, cancel: threading.Event, log: Log
     ) -> None:
         try:
-            from harness.checks import run_checks
+            from harness.grading.checks import run_checks
         except ImportError as exc:
-            why = "not yet available" if _unavailable(exc, "harness.checks") else str(exc)
+            why = "not yet available" if _unavailable(exc, "harness.grading.checks") else str(exc)
             self._post(self._finish_check, None, f"the checks runner is {why}")
             return
         try:
@@ -344,9 +344,9 @@ class LabScreen(HarnessScreen):
     @work(thread=True, exclusive=True, group="lab", exit_on_error=False)
     def _run_worker(self, learner: str, reference: bool, cancel: threading.Event, log: Log) -> None:
         try:
-            from harness.runs import run_lab
+            from harness.grading.runs import run_lab
         except ImportError as exc:
-            why = "not yet available" if _unavailable(exc, "harness.runs") else str(exc)
+            why = "not yet available" if _unavailable(exc, "harness.grading.runs") else str(exc)
             self._post(self._finish_run, None, f"training runs are {why}")
             return
         try:

@@ -1,6 +1,6 @@
 """Lab 01 task surface: CLIP-style pairing of grammar icons and verb-form texts (reference).
 
-The DoD checks call these functions through `harness.worker`; they take and return only
+The DoD checks call these functions through `harness.grading.worker`; they take and return only
 arrays, scalars, strings and lists/dicts of those, except `train`, whose model comes back
 as a handle to pass to `embed_images` / `embed_texts`.
 

@@ -2,9 +2,9 @@
 
 Run against the reference or a learner's folder:
 
-    .venv/bin/python -m pytest labs/x2_multimodal/lab00/checks -p harness.checks_plugin \
+    .venv/bin/python -m pytest labs/x2_multimodal/lab00/checks -p harness.grading.plugin \
         --impl reference
-    .venv/bin/python -m pytest labs/x2_multimodal/lab00/checks -p harness.checks_plugin \
+    .venv/bin/python -m pytest labs/x2_multimodal/lab00/checks -p harness.grading.plugin \
         --impl learners/NAME/extension-X2/lab-00 --task attention
 
 Every check compares with the reference *and* with something the reference cannot fake:
@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pytest
 
-from harness.checking import (
+from harness.grading.checking import (
     expect_close,
     expect_grad_close,
     expect_shape,

@@ -2,7 +2,7 @@
 
 Run against the reference or a learner's folder:
 
-    .venv/bin/python -m pytest labs/x2_multimodal/lab01/checks -p harness.checks_plugin \
+    .venv/bin/python -m pytest labs/x2_multimodal/lab01/checks -p harness.grading.plugin \
         --impl reference
 
 Every expected value is computed here, independently of the code under test: plain loops for
@@ -17,8 +17,8 @@ import math
 import numpy as np
 import pytest
 
-from harness.checking import expect_close, expect_grad_close, expect_shape, numeric_grad
-from harness.remote import LearnerError
+from harness.grading.checking import expect_close, expect_grad_close, expect_shape, numeric_grad
+from harness.grading.remote import LearnerError
 from labs.x2_multimodal.lab01.data import distinct_texts, make_icon_set
 
 CHECK_SEED = 20261127  # held-out icons and random inputs; the reference trains with seed 0

@@ -1,4 +1,4 @@
-"""Lab 02 Definition-of-Done checks (run with `-p harness.checks_plugin`; see docs/CHECKS.md).
+"""Lab 02 Definition-of-Done checks (run with `-p harness.grading.plugin`; see docs/CHECKS.md).
 
 The implementation under test is `impl` (a worker process). whisper-tiny.en is loaded once, here,
 in the trusted process: the learner's numbers are fed to the real model and judged by what
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.checking import expect_close, expect_shape
+from harness.grading.checking import expect_close, expect_shape
 from labs.x2_multimodal.lab02 import whisper_lab as ref
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from harness.checking import expect_close
+from harness.grading.checking import expect_close
 
 CALL_TIMEOUT = float(os.environ.get("TOYLAB_CALL_TIMEOUT", "3"))
 

@@ -1,6 +1,6 @@
 """Call a learner's functions from trusted code without importing them.
 
-`RemoteModule` starts `python -m harness.worker` with the entry module, then forwards each
+`RemoteModule` starts `python -m harness.grading.worker` with the entry module, then forwards each
 attribute call over a private pipe. Values cross as a JSON tree plus `.npy` blobs loaded with
 `allow_pickle=False`, so nothing the learner returns can run code in the caller. What cannot be
 encoded (a cache, a model object) stays in the worker and comes back as a `Handle`.
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.sandbox import (
+from harness.grading.sandbox import (
     DEFAULT_MEMORY_BYTES,
     OutputCapture,
     kill_group,
@@ -293,7 +293,7 @@ class RemoteModule:
         cmd = [
             sys.executable,
             "-m",
-            "harness.worker",
+            "harness.grading.worker",
             "--in-fd",
             str(req_r),
             "--out-fd",

@@ -3,7 +3,7 @@
 pytest runs in a sandboxed subprocess (time limit, memory cap, output cap) from the installed
 harness with its own ini file and `--confcutdir`, so nothing in the learner's folder (a
 `conftest.py`, a `pytest.ini`) is ever loaded; the learner's functions run one level further
-down, in the worker that `harness.remote` starts.
+down, in the worker that `harness.grading.remote` starts.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from harness.chapter import Chapter
 from harness.learners import lab_dir
 from harness.paths import learners_dir
-from harness.sandbox import run_sandboxed
+from harness.grading.sandbox import run_sandboxed
 from harness.store import CheckResult, Store, now
 
 CHECKS_INI = Path(__file__).with_name("checks.ini")
@@ -76,7 +76,7 @@ def pytest_command(
         "--confcutdir",
         str(lab.checks_dir),
         "-p",
-        "harness.checks_plugin",
+        "harness.grading.plugin",
         "--impl",
         impl,
         "--lab",

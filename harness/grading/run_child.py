@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from harness.chapter import load_chapter
-from harness.runs import PROGRESS_PREFIX, RESULT_FILE
+from harness.grading.runs import PROGRESS_PREFIX, RESULT_FILE
 
 
 def _entry(args: argparse.Namespace):

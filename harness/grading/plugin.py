@@ -1,4 +1,4 @@
-"""The pytest plugin behind every DoD suite (`pytest -p harness.checks_plugin`).
+"""The pytest plugin behind every DoD suite (`pytest -p harness.grading.plugin`).
 
 Options: `--impl reference|<learner lab dir>`, `--lab lab-00`, `--task <id>`,
 `--results-json <file>`, `--call-timeout <s>`. It provides the `impl` fixture (a
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness.chapter import Lab, load_chapter
-from harness.remote import LearnerError, RemoteModule
+from harness.grading.remote import LearnerError, RemoteModule
 
 _results: list[dict] = []
 MAX_MESSAGE = 2000

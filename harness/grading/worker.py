@@ -1,4 +1,4 @@
-"""The child side of `harness.remote.RemoteModule`: import one entry module, serve calls.
+"""The child side of `harness.grading.remote.RemoteModule`: import one entry module, serve calls.
 
 Runs in its own process group with a memory cap. Requests arrive on --in-fd, replies leave on
 --out-fd; the learner's prints go to stdout, which the parent drains and caps.
@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from harness.remote import CodecError, decode, encode, recv_frame, send_frame
+from harness.grading.remote import CodecError, decode, encode, recv_frame, send_frame
 
 
 def _load(args: argparse.Namespace):

@@ -1,7 +1,7 @@
 """`harness run` and `harness reproduce`: a lab's experiment as a recorded, repeatable run.
 
 A run executes `labs/.../labNN/experiment.py:run(out_dir, seed, entry, progress, steps=None)`
-in a sandboxed child (`python -m harness.run_child`), with the entry module being the
+in a sandboxed child (`python -m harness.grading.run_child`), with the entry module being the
 reference or the learner's file. The child prints progress as `@@progress {json}` lines; the
 parent forwards them, then writes `manifest.yaml` (seed, config, data-set hash, package
 versions, git commit, wall time, metrics) beside the outputs and `metrics.json`.
@@ -32,7 +32,7 @@ import yaml
 from harness.chapter import Chapter, load_chapter
 from harness.learners import lab_dir
 from harness.paths import REPO_ROOT, experiments_dir
-from harness.sandbox import run_sandboxed
+from harness.grading.sandbox import run_sandboxed
 from harness.store import Store, now
 
 PROGRESS_PREFIX = "@@progress "
@@ -132,7 +132,7 @@ def run_lab(
     cmd = [
         sys.executable,
         "-m",
-        "harness.run_child",
+        "harness.grading.run_child",
         "--lab",
         lab_id,
         "--seed",
