@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.chapter import Chapter
+from harness.grading.sandbox import run_sandboxed
 from harness.learners import lab_dir
 from harness.paths import learners_dir
-from harness.grading.sandbox import run_sandboxed
 from harness.store import CheckResult, Store, now
 
 CHECKS_INI = Path(__file__).with_name("checks.ini")

@@ -30,9 +30,9 @@ from pathlib import Path
 import yaml
 
 from harness.chapter import Chapter, load_chapter
+from harness.grading.sandbox import run_sandboxed
 from harness.learners import lab_dir
 from harness.paths import REPO_ROOT, experiments_dir
-from harness.grading.sandbox import run_sandboxed
 from harness.store import Store, now
 
 PROGRESS_PREFIX = "@@progress "

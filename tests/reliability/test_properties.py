@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from harness.chapter import ManifestError, load_chapter
-from harness.learners import NAME_PATTERN, LearnerNameError, validate_name
 from harness.grading.remote import CodecError, Handle, decode, encode
+from harness.learners import NAME_PATTERN, LearnerNameError, validate_name
 
 TOYLAB = Path(__file__).with_name("toylab")
 CHAPTER_TEXT = (TOYLAB / "chapter.yaml").read_text(encoding="utf-8")

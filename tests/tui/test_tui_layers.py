@@ -31,7 +31,16 @@ def test_building_the_app_does_not_import_the_engines():
         "from harness.store import Store\nfrom harness.tui.app import make_app\n"
         "make_app(store=Store.memory())"
     )
-    assert not {"torch", "transformers", "harness.grading.checks", "harness.grading.runs", "harness.quiz"} & loaded
+    assert (
+        not {
+            "torch",
+            "transformers",
+            "harness.grading.checks",
+            "harness.grading.runs",
+            "harness.quiz",
+        }
+        & loaded
+    )
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 worker, streaming output into a log, with cancel, a results table by task, a progress bar
 and a live loss/accuracy plot.
 
-`harness.grading.checks` and `harness.grading.runs` are imported inside the workers: they may be missing
-(the screen then says "not yet available") and they must not slow the app's start-up.
+`harness.grading.checks` and `harness.grading.runs` are imported inside the workers: they
+may be missing (the screen then says "not yet available") and they must not slow the start.
 """
 
 from __future__ import annotations
