@@ -98,8 +98,20 @@ CREATE INDEX check_runs_learner ON check_runs(learner, lab_id, id);
 CREATE INDEX quiz_attempts_learner ON quiz_attempts(learner, id);
 """
 
+# Grading you can trust: how a check run was confined, the held-out seed the trusted side drew,
+# how each failing check ended, copy similarity per task; seeded quiz attempts are practice.
+_V3 = """
+ALTER TABLE check_runs ADD COLUMN isolation TEXT;
+ALTER TABLE check_runs ADD COLUMN heldout_seed INTEGER;
+ALTER TABLE check_results ADD COLUMN kind TEXT;
+CREATE TABLE check_similarity (
+    run_id INTEGER NOT NULL REFERENCES check_runs(id), task TEXT NOT NULL,
+    similarity REAL NOT NULL, PRIMARY KEY (run_id, task));
+ALTER TABLE quiz_attempts ADD COLUMN practice INTEGER NOT NULL DEFAULT 0;
+"""
+
 # MIGRATIONS[i] takes a database from version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -45,18 +45,19 @@ def test_migrates_an_empty_file_to_the_current_version(tmp_path):
 
 def test_migrates_from_the_previous_version_keeping_data_and_a_backup(tmp_path):
     path = tmp_path / "p.db"
-    old = Store(path, migrate_to=SCHEMA_VERSION - 1)
+    previous = SCHEMA_VERSION - 1
+    old = Store(path, migrate_to=previous)
     old.add_learner("ana")
     old.record_page("ana", "theory-00", "completed")
-    assert "runs" not in old.db.table_names()
+    assert "check_similarity" not in old.db.table_names()
     old.close()
     store = Store(path)
     assert store.version == SCHEMA_VERSION
     assert store.completed_pages("ana") == {"theory-00"}
-    assert "runs" in store.db.table_names()
-    backups = list(tmp_path.glob("p.db.bak-v1-*"))
+    assert "check_similarity" in store.db.table_names()
+    backups = list(tmp_path.glob(f"p.db.bak-v{previous}-*"))
     assert len(backups) == 1
-    assert Store(backups[0], migrate_to=1).completed_pages("ana") == {"theory-00"}
+    assert Store(backups[0], migrate_to=previous).completed_pages("ana") == {"theory-00"}
 
 
 def test_a_newer_schema_is_refused(tmp_path):

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from harness.store import GENESIS, Store, event_hash
+from harness.store import GENESIS, SCHEMA_VERSION, Store, event_hash
 
 
 def one_clear_line(proc: subprocess.CompletedProcess, *words: str) -> None:
@@ -81,7 +81,7 @@ def test_opening_a_v1_database_backs_it_up_before_migrating(cli, tmp_path, toy_e
         ("lab-00", "completed")
     ]
     assert "runs" not in {r[0] for r in kept.execute("SELECT name FROM sqlite_master")}
-    assert Store(db).version == 2
+    assert Store(db).version == SCHEMA_VERSION
 
 
 WRITER = textwrap.dedent("""
