@@ -3,7 +3,7 @@
     .venv/bin/python bench/mentor_overview.py [--learners 1000] [--repeat 7]
 
 Builds the database in a temporary folder (a file, WAL, as `harness` uses it), then times
-`harness.mentor.overview` on a freshly opened store (cold) and again (warm, the median of
+`harness.cohort.views.overview` on a freshly opened store (cold) and again (warm, the median of
 --repeat runs), and, for comparison, the per-learner `compute_status` loop it replaces.
 The goal is under 200 ms; bench/RESULTS-mentor.md records a run.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.chapter import load_chapter  # noqa: E402
-from harness.mentor import overview  # noqa: E402
+from harness.cohort.views import overview  # noqa: E402
 from harness.progress import compute_status  # noqa: E402
 from harness.store import Store, now  # noqa: E402
 

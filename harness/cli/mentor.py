@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from harness import mentor as mentor_mod
+from harness.cohort import views as mentor_mod
 from harness.chapter import Chapter
 from harness.cli import main
 from harness.cli.common import Context

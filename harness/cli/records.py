@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from harness import records
+from harness.cohort import records
 from harness.cli import main
 from harness.cli.common import Context
 

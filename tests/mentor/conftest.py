@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from harness.chapter import load_chapter
-from harness.records import TABLES
+from harness.cohort.records import TABLES
 from harness.store import CheckResult, Store
 
 CHAPTER = load_chapter()
@@ -111,7 +111,7 @@ def busy_learner():
 def comparable_rows(store: Store, name: str) -> dict[str, list]:
     """Every table's rows for `name` without surrogate ids (children keyed by their parent's
     position), so two databases can be compared whatever ids they handed out."""
-    from harness.records import learner_records
+    from harness.cohort.records import learner_records
 
     records = learner_records(store, name)
     out: dict[str, list] = {}

@@ -1,4 +1,4 @@
-"""harness.mentor and harness.records are data-layer modules: they never import textual."""
+"""harness.cohort.views and harness.cohort.records are data-layer modules: they never import textual."""
 
 import json
 import subprocess
@@ -7,7 +7,7 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["harness.mentor", "harness.records"])
+@pytest.mark.parametrize("module", ["harness.cohort.views", "harness.cohort.records"])
 def test_mentor_and_records_never_import_textual(module):
     code = f"import {module}, json, sys; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run(

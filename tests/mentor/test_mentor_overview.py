@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import mentor
+from harness.cohort import views as mentor
 from harness.progress import compute_status
 from harness.store import CheckResult, Store
 
@@ -202,7 +202,7 @@ def test_timeline_decodes_payloads(cohort):
 
 
 def test_question_report_says_when_the_quiz_engine_is_missing(cohort, chapter, monkeypatch):
-    monkeypatch.setitem(sys.modules, "harness.quiz", None)
+    monkeypatch.setitem(sys.modules, "harness.learning.quiz", None)
     rep = mentor.question_report(cohort, chapter)
     assert "not available" in rep.note and "answered only" in rep.note
     assert {r["question"]: r["answered"] for r in rep.rows} == {"q-fusion-2": 2, "q-vit-1": 2}
@@ -214,7 +214,7 @@ def test_question_report_says_when_the_bank_is_missing(cohort, chapter, tmp_path
 
 
 def test_question_report_uses_question_stats_when_there(cohort, chapter, monkeypatch):
-    quiz = pytest.importorskip("harness.quiz")
+    quiz = pytest.importorskip("harness.learning.quiz")
     monkeypatch.setattr(quiz, "load_bank", lambda path: "bank")
     monkeypatch.setattr(
         quiz, "question_stats", lambda store, bank: [{"question_id": "q-vit-1", "difficulty": 1.0}]

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from harness.progress import compute_status
-from harness.records import (
+from harness.cohort.records import (
     EXPORT_KIND,
     BundleError,
     export_bundle,
@@ -214,7 +214,7 @@ def test_a_manifest_path_that_escapes_is_refused(exported):
     bundle["files"]["manifests"][0]["path"] = "../../../.bashrc"
     with pytest.raises(BundleError):  # the digest breaks first; the path check backs it up
         verify_bundle(bundle)
-    from harness.records import _verify_files
+    from harness.cohort.records import _verify_files
 
     with pytest.raises(BundleError, match="outside the learner's folder"):
         _verify_files(bundle["files"])
@@ -222,7 +222,7 @@ def test_a_manifest_path_that_escapes_is_refused(exported):
 
 def _forge(bundle: dict, edit=_edit_row) -> dict:
     """What the docstring puts out of scope: edit a row and rebuild the whole chain."""
-    from harness.records import _events_digest, _section, canonical, sha256
+    from harness.cohort.records import _events_digest, _section, canonical, sha256
 
     forged = copy.deepcopy(bundle)
     edit(forged)

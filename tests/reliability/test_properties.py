@@ -336,7 +336,7 @@ def test_object_and_pickled_arrays_never_cross():
 
 # --- the quiz: what a learner types, and the question bank ---------------------------------
 
-quiz = pytest.importorskip("harness.quiz")
+quiz = pytest.importorskip("harness.learning.quiz")
 BANK_PATH = Path(__file__).resolve().parents[2] / "quizzes" / "X2.yaml"
 
 
@@ -415,7 +415,7 @@ def test_a_mutated_question_bank_loads_or_raises_manifest_error(tmp_path_factory
 
 # --- records bundles -------------------------------------------------------------------------
 
-records = pytest.importorskip("harness.records")
+records = pytest.importorskip("harness.cohort.records")
 
 
 @SETTINGS

@@ -1,5 +1,5 @@
 """The mentor's view: the cohort table, the highlighted learner's Definition of Done,
-feedback and timeline, and a line to write feedback. A thin client over harness.mentor."""
+feedback and timeline, and a line to write feedback. A thin client over harness.cohort.views."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Select, Static
 
-from harness import mentor
+from harness.cohort import views as mentor
 from harness.chapter import Chapter
 from harness.store import Store
 from harness.tui.screens.base import HarnessScreen

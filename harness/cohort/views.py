@@ -368,17 +368,18 @@ class QuestionReport:
 
 
 def question_report(store: Store, chapter: Chapter) -> QuestionReport:
-    """Per-question statistics from `harness.quiz.question_stats` when the quiz engine has it;
-    otherwise only how often each question was answered, and a note that says so."""
+    """Per-question statistics from `harness.learning.quiz.question_stats` when the quiz
+    engine has it; otherwise only how often each question was answered, and a note that says
+    so."""
     try:
-        quiz = importlib.import_module("harness.quiz")
+        quiz = importlib.import_module("harness.learning.quiz")
     except ModuleNotFoundError as exc:
-        if exc.name != "harness.quiz":
+        if exc.name != "harness.learning.quiz":
             raise
         quiz = None
     stats = getattr(quiz, "question_stats", None)
     loader = getattr(quiz, "load_bank", None)
-    missing = "harness.quiz.question_stats is not available yet"
+    missing = "harness.learning.quiz.question_stats is not available yet"
     if stats is not None and loader is not None:
         try:
             bank = loader(chapter.quiz_bank)
@@ -391,7 +392,7 @@ def question_report(store: Store, chapter: Chapter) -> QuestionReport:
                 rows,
                 columns,
                 "difficulty = proportion correct, discrimination = "
-                "point-biserial (harness.quiz.question_stats)",
+                "point-biserial (harness.learning.quiz.question_stats)",
             )
     rows = _dicts(
         store,
