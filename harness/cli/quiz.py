@@ -9,7 +9,15 @@ import click
 from harness.chapter import Chapter
 from harness.cli import main
 from harness.cli.common import Context
-from harness.quiz import DEFAULT_N, AnswerError, Attempt, Bank, Presented, check_size, load_bank
+from harness.learning.quiz import (
+    DEFAULT_N,
+    AnswerError,
+    Attempt,
+    Bank,
+    Presented,
+    check_size,
+    load_bank,
+)
 
 
 def bank_for(chapter: Chapter, quiz_id: str) -> Bank:

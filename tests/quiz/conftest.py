@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from quiz_helpers import TINY
 
+from harness.learning.quiz import Bank, load_bank
 from harness.paths import QUIZZES_DIR
-from harness.quiz import Bank, load_bank
 from harness.store import Store
 
 BANK_PATH = QUIZZES_DIR / "X2.yaml"

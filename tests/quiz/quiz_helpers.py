@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from harness.quiz import Presented
+from harness.learning.quiz import Presented
 
 TINY = """\
 id: T1

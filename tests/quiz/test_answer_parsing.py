@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.quiz import AnswerError, Presented, normalise_text, parse_number
+from harness.learning.quiz import AnswerError, Presented, normalise_text, parse_number
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from quiz_helpers import right_input, wrong_input
 
-from harness.quiz import MIN_ANSWERS, AnswerError, Attempt, draw, question_stats
+from harness.learning.quiz import MIN_ANSWERS, AnswerError, Attempt, draw, question_stats
 
 # --- drawing --------------------------------------------------------------------------------
 

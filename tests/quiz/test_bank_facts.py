@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from harness.chapter import load_chapter
-from harness.quiz import check_sections, page_headings
+from harness.learning.quiz import check_sections, page_headings
 
 # Answers recomputed from the quantities in the question. Adding a numeric question to the
 # bank means adding its computation here, or listing it in PAPER_FACTS with its source.
@@ -88,7 +88,7 @@ def test_every_question_has_an_explanation_and_a_resolvable_section(bank):
 def test_check_sections_reports_a_missing_heading(tiny):
     from dataclasses import replace
 
-    from harness.quiz import Bank, Section
+    from harness.learning.quiz import Bank, Section
 
     q = replace(tiny.questions[0], section=Section("theory-00", "No such heading"))
     q2 = replace(tiny.questions[1], section=Section("theory-99", "x"))
@@ -128,6 +128,6 @@ def test_choice_answers_restate_computed_facts(bank):
 
 
 def test_the_quiz_engine_does_not_import_textual():
-    code = "import sys, harness.quiz; print('textual' in sys.modules)"
+    code = "import sys, harness.learning.quiz; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

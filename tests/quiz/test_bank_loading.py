@@ -6,7 +6,7 @@ import pytest
 from quiz_helpers import TINY
 
 from harness.chapter import ManifestError
-from harness.quiz import load_bank
+from harness.learning.quiz import load_bank
 
 
 def test_tiny_bank_loads_into_dataclasses(tiny):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from quiz_helpers import bad_inputs, right_input, wrong_input
 
 from harness.cli import main
-from harness.quiz import DEFAULT_N, draw
+from harness.learning.quiz import DEFAULT_N, draw
 from harness.store import Store
 
 HARNESS = shutil.which("harness", path=str(Path(sys.executable).parent)) or "harness"

@@ -37,7 +37,7 @@ def test_building_the_app_does_not_import_the_engines():
             "transformers",
             "harness.grading.checks",
             "harness.grading.runs",
-            "harness.quiz",
+            "harness.learning.quiz",
         }
         & loaded
     )
@@ -50,7 +50,7 @@ def test_building_the_app_does_not_import_the_engines():
         "harness.chapter",
         "harness.progress",
         "harness.grading.checks",
-        "harness.quiz",
+        "harness.learning.quiz",
         "harness.grading.runs",
     ],
 )

@@ -109,7 +109,7 @@ async def test_leaving_a_quiz_abandons_the_attempt(make, store):
 
 
 async def test_quiz_says_not_yet_available_without_the_engine(make, monkeypatch):
-    monkeypatch.setitem(sys.modules, "harness.quiz", None)
+    monkeypatch.setitem(sys.modules, "harness.learning.quiz", None)
     app = make()
     async with app.run_test(size=(120, 40)) as pilot:
         app.run_command_line("/quiz X2")

@@ -1,7 +1,7 @@
 """Quiz: one question at a time, then the score against the pass mark and the explanations.
 
-The quiz engine (`harness.quiz`) is imported when the screen opens; if it is missing the
-screen says so instead of failing. Leaving mid-way abandons the attempt (answers are kept).
+The quiz engine (`harness.learning.quiz`) is imported when the screen opens; if it is missing
+the screen says so instead of failing. Leaving mid-way abandons the attempt (answers are kept).
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ class QuizScreen(HarnessScreen):
         self.sub_title = f"Quiz {chapter.quiz_id}"
         answer = self.query_one("#quiz-answer", Input)
         try:
-            engine = importlib.import_module("harness.quiz")
+            engine = importlib.import_module("harness.learning.quiz")
         except ModuleNotFoundError as exc:
-            if exc.name != "harness.quiz":
+            if exc.name != "harness.learning.quiz":
                 raise
             self._stop("The quiz is not yet available in this build. Press escape to go back.")
             return
@@ -112,7 +112,7 @@ class QuizScreen(HarnessScreen):
         if self.answered:
             self._advance()
             return
-        AnswerError = importlib.import_module("harness.quiz").AnswerError  # noqa: N806
+        AnswerError = importlib.import_module("harness.learning.quiz").AnswerError  # noqa: N806
 
         feedback = self.query_one("#quiz-feedback", Static)
         try:
