@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from harness.cohort import views as mentor_mod
 from harness.chapter import Chapter
 from harness.cli import main
 from harness.cli.common import Context
+from harness.cohort import views as mentor_mod
 
 
 @main.group(invoke_without_command=True)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from harness.cohort import records
 from harness.cli import main
 from harness.cli.common import Context
+from harness.cohort import records
 
 _KEY_HELP = (
     "Also sign (export) or require a signature (import) with HMAC-SHA256 under the "

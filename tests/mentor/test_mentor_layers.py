@@ -1,4 +1,4 @@
-"""harness.cohort.views and harness.cohort.records are data-layer modules: they never import textual."""
+"""harness.cohort.views and .records are data-layer modules: they never import textual."""
 
 import json
 import subprocess

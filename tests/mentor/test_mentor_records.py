@@ -9,7 +9,6 @@ import shutil
 
 import pytest
 
-from harness.progress import compute_status
 from harness.cohort.records import (
     EXPORT_KIND,
     BundleError,
@@ -17,6 +16,7 @@ from harness.cohort.records import (
     import_bundle,
     verify_bundle,
 )
+from harness.progress import compute_status
 from harness.store import GENESIS, event_hash
 
 

@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Select, Static
 
-from harness.cohort import views as mentor
 from harness.chapter import Chapter
+from harness.cohort import views as mentor
 from harness.store import Store
 from harness.tui.screens.base import HarnessScreen
 
