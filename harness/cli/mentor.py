@@ -38,7 +38,7 @@ def overview(ctx: Context) -> None:
     )
     click.echo(
         f"\n{len(rows)} learner(s). Labs: last full check, then the last run's key "
-        "metric; reflections: characters per prompt."
+        "metric; reflections: words per prompt (Nw)."
     )
 
 

@@ -62,8 +62,8 @@ class LearnerRow:
 
     status: Status
     labs: tuple[LabCell, ...]
-    reflection_chars: dict[str, int]  # prompt id -> characters of the latest text
-    last_activity: str | None
+    reflection_words: dict[str, int]  # prompt id -> words of the latest text, as learners count
+    last_activity: str | None  # the learner's own latest event; a mentor's feedback is not one
 
     @property
     def name(self) -> str:
@@ -99,8 +99,8 @@ class LearnerRow:
         out["quiz_best"] = st.quiz_best
         out["quiz_attempts"] = st.quiz_attempts
         out["quiz_passed"] = st.quiz_passed
-        for prompt_id, chars in self.reflection_chars.items():
-            out[f"reflection_{prompt_id}_chars"] = chars
+        for prompt_id, n in self.reflection_words.items():
+            out[f"reflection_{prompt_id}_words"] = n
         out["feedback"] = len(st.feedback)
         out["last_activity"] = self.last_activity
         return out
@@ -139,13 +139,14 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
     ):
         completed[learner].add(item)
 
-    # The last full learner check per (learner, lab), as Store.last_check_run picks it.
+    # The last real full learner check per (learner, lab), as progress.last_check_run picks it.
     checks: dict[tuple[str, str], LabStatus] = {}
     for learner, lab_id, status, passed, failed, at, _ in _rows(
         store,
-        """
+        f"""
             SELECT learner, lab_id, status, passed, failed, started_at, MAX(id)
             FROM check_runs WHERE learner IS NOT NULL AND impl = 'learner' AND task IS NULL
+                AND status NOT IN ({_NOT_A_RESULT})
             GROUP BY learner, lab_id""",
     ):
         checks[learner, lab_id] = LabStatus(lab_id, status, passed, failed, at)
@@ -188,11 +189,13 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
         feedback[row["learner"]].append(row)
 
     # One index seek per learner on events(learner, id): cheaper than grouping 50 events each.
+    # Events a mentor causes (feedback) are in the learner's log but are not their activity.
     activity = dict(
         _rows(
             store,
-            """
+            f"""
             SELECT name, (SELECT at FROM events WHERE events.learner = learners.name
+                          AND kind NOT IN ({_MENTOR_EVENTS})
                           ORDER BY id DESC LIMIT 1)
             FROM learners""",
         )
@@ -228,9 +231,21 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
             texts,
             tuple(feedback.get(name, ())),
         )
-        chars = {p.id: len(texts.get(p.id, "").strip()) for p in chapter.reflections}
-        rows.append(LearnerRow(status, tuple(row_cells), chars, activity.get(name)))
+        n_words = {p.id: len(texts.get(p.id, "").split()) for p in chapter.reflections}
+        rows.append(LearnerRow(status, tuple(row_cells), n_words, activity.get(name)))
     return rows
+
+
+def words(n: int) -> str:
+    """`1 word`, `12 words`: the unit learners see for their reflections."""
+    return f"{n} word" if n == 1 else f"{n} words"
+
+
+# Event kinds written into a learner's log by someone else: not the learner's activity.
+MENTOR_EVENT_KINDS = ("feedback.added",)
+_MENTOR_EVENTS = ", ".join(f"'{k}'" for k in MENTOR_EVENT_KINDS)
+# Check runs that say nothing about the code (someone stopped them): never a result.
+_NOT_A_RESULT = "'cancelled'"
 
 
 # The first numeric entry of a run's metrics JSON (invalid JSON: none).
@@ -282,7 +297,7 @@ class _StatusBuilder:
             entry = self._texts[prompt_id, text] = DodEntry(
                 f"reflection: {prompt_id}",
                 bool(text),
-                f"{len(text.split())} words" if text else "not written",
+                words(len(text.split())) if text else "not written",
             )
         return entry
 
@@ -433,7 +448,7 @@ def table_columns(chapter: Chapter) -> list[str]:
 
 def table_cells(row: LearnerRow, chapter: Chapter) -> list[str]:
     st = row.status
-    reflections = " ".join(f"{pid}:{chars}" for pid, chars in row.reflection_chars.items())
+    reflections = ", ".join(f"{pid} {n}w" for pid, n in row.reflection_words.items())
     return (
         [
             row.name,
@@ -458,7 +473,7 @@ def _markdown(rows: list[LearnerRow], chapter: Chapter) -> str:
         f"# {chapter.id} — {chapter.title}: cohort report",
         "",
         f"{len(rows)} learner(s); quiz pass mark {chapter.pass_mark:.0%}; reflections "
-        "show characters per prompt.",
+        "show words per prompt (Nw).",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),

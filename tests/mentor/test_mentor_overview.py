@@ -129,11 +129,45 @@ def test_rows_show_labs_quiz_reflections_and_activity(cohort, chapter):
     )
     assert ana.labs[1].status is None  # only a task run, not a full check
     assert ana.status.quiz_best == 1.0 and ana.status.quiz_attempts == 2
-    assert ana.reflection_chars["fusion"] == len("Late fusion for retrieval; early fusion for VQA.")
-    assert ana.reflection_chars["grammar-tutor"] == 0
-    assert ana.last_activity == cohort.events("ana")[-1]["at"]
+    assert ana.reflection_words == {"fusion": 8, "whisper-attention": 0, "grammar-tutor": 0}
+    assert "fusion 8w" in mentor.table_cells(ana, chapter)[-3]
+    own = [e for e in cohort.events("ana") if e["kind"] != "feedback.added"]
+    assert ana.last_activity == own[-1]["at"]
     assert (bo.items_done, bo.next_item, bo.status.quiz_attempts) == (1, "theory-01", 0)
     assert mentor.table_cells(ana, chapter)[4] == "pass accuracy=0.91"
+
+
+def test_a_mentors_feedback_is_not_the_learners_activity(store, chapter):
+    """Issue 15, bug 8: feedback lands in the learner's event log, but they did nothing."""
+    store.add_learner("cy")
+    store.record_page("cy", "theory-00", "completed")
+    learner_at = store.events("cy")[-1]["at"]
+    store.add_feedback("cy", "mia", "lab-00", "Start lab-00 when you are ready.")
+    assert store.events("cy")[-1]["kind"] == "feedback.added"
+    assert mentor.overview(store, chapter)[0].last_activity == learner_at
+    store.save_reflection("cy", "fusion", "one")
+    assert mentor.overview(store, chapter)[0].last_activity == store.events("cy")[-1]["at"]
+
+
+def test_reflections_count_words_as_the_learner_sees_them(store, chapter):
+    store.add_learner("cy")
+    store.save_reflection("cy", "fusion", "  Late   fusion\nkeeps encoders apart.  ")
+    store.save_reflection("cy", "grammar-tutor", "Yes.")
+    row = mentor.overview(store, chapter)[0]
+    assert row.reflection_words == {"fusion": 5, "whisper-attention": 0, "grammar-tutor": 1}
+    details = {e.label: e.detail for e in row.status.dod}
+    assert details["reflection: fusion"] == "5 words"
+    assert details["reflection: grammar-tutor"] == "1 word"
+    assert row.flat()["reflection_fusion_words"] == 5
+
+
+def test_a_cancelled_check_is_not_a_result(store, chapter):
+    store.add_learner("cy")
+    for status in ("pass", "cancelled"):
+        store.record_check_run(
+            learner="cy", lab_id="lab-00", impl="learner", task=None, status=status, results=[]
+        )
+    assert mentor.overview(store, chapter)[0].labs[0].status == "pass"
 
 
 @pytest.mark.parametrize(
