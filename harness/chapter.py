@@ -32,6 +32,7 @@ class Item:
 class Task:
     id: str
     title: str
+    functions: tuple[str, ...] = ()  # the entry module's functions this task asks for
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Lab:
     entry: str
     time_limit_s: int
     tasks: tuple[Task, ...]
+    solution: tuple[str, ...] = ()  # modules of the package that are the reference solution
+    given: tuple[str, ...] = ()  # modules learner code may import while it is graded
 
     @property
     def package_dir(self) -> Path:
@@ -56,6 +59,11 @@ class Lab:
     @property
     def reference_path(self) -> Path:
         return self.package_dir / f"{self.entry}.py"
+
+    @property
+    def solution_paths(self) -> tuple[Path, ...]:
+        """The reference solution's files: hidden from learner code while it is graded."""
+        return tuple(self.package_dir / f"{module}.py" for module in self.solution)
 
     @property
     def starter_dir(self) -> Path:
@@ -127,7 +135,8 @@ _TOP_KEYS = {
     "definition_of_done",
 }
 _ITEM_KEYS = {"id", "kind", "title", "path", "after"}
-_LAB_KEYS = {"id", "package", "entry", "time_limit_s", "tasks"}
+_LAB_KEYS = {"id", "package", "entry", "time_limit_s", "tasks", "solution", "given"}
+_TASK_KEYS = {"id", "title", "functions"}
 _QUIZ_KEYS = {"id", "bank", "pass_mark"}
 _DOD_KEYS = {"labs", "reflections", "quiz_min_score"}
 
@@ -227,7 +236,7 @@ def _load_items(r: Reader, base: Path, raw_items: Any) -> list[Item]:
 def _load_labs(r: Reader, raw_labs: Any, item_ids: list[str]) -> list[Lab]:
     labs = []
     for i, raw in enumerate(r.items(raw_labs, "labs")):
-        raw = r.mapping(raw, f"labs[{i}]", _LAB_KEYS, _LAB_KEYS)
+        raw = r.mapping(raw, f"labs[{i}]", _LAB_KEYS, _LAB_KEYS - {"solution", "given"})
         lab_id = r.text(raw["id"], f"labs[{i}].id")
         where = f"labs[{i}] '{lab_id}'"
         if lab_id not in item_ids:
@@ -237,20 +246,30 @@ def _load_labs(r: Reader, raw_labs: Any, item_ids: list[str]) -> list[Lab]:
             raise r.fail(f"{where}.time_limit_s", f"expected a positive integer, got {limit!r}")
         tasks = []
         for j, t in enumerate(r.items(raw["tasks"], f"{where}.tasks")):
-            t = r.mapping(t, f"{where}.tasks[{j}]", {"id", "title"}, {"id", "title"})
+            t = r.mapping(t, f"{where}.tasks[{j}]", _TASK_KEYS, {"id", "title"})
             task_id = r.text(t["id"], f"{where}.tasks[{j}].id")
             if not task_id.isidentifier():
                 raise r.fail(
                     f"{where}.tasks[{j}]", f"task id must be an identifier, got {task_id!r}"
                 )
-            tasks.append(Task(task_id, r.text(t["title"], f"{where}.tasks[{j}].title")))
+            functions = r.texts(t.get("functions"), f"{where}.tasks[{j}].functions", required=False)
+            tasks.append(Task(task_id, r.text(t["title"], f"{where}.tasks[{j}].title"), functions))
+        entry = r.text(raw["entry"], f"{where}.entry")
+        solution = r.texts(raw.get("solution"), f"{where}.solution", required=False)
+        if solution and entry not in solution:
+            raise r.fail(f"{where}.solution", f"must list the entry module '{entry}'")
+        given = r.texts(raw.get("given"), f"{where}.given", required=False)
+        if both := set(given) & set(solution):
+            raise r.fail(f"{where}.given", f"lists solution modules too: {', '.join(sorted(both))}")
         labs.append(
             Lab(
                 lab_id,
                 r.text(raw["package"], f"{where}.package"),
-                r.text(raw["entry"], f"{where}.entry"),
+                entry,
                 limit,
                 tuple(tasks),
+                solution,
+                given,
             )
         )
     return labs

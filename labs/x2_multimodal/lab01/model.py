@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from labs.x2_multimodal.lab00 import nn, vit
-from labs.x2_multimodal.lab01.contrastive import INIT_LOG_SCALE
-from labs.x2_multimodal.lab01.tokenizer import CLS
+from labs.x2_multimodal.lab01.given import CLS, INIT_LOG_SCALE
 
 
 def default_image_config() -> vit.ViTConfig:

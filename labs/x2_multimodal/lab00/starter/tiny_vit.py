@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from labs.x2_multimodal.lab00.data import HEADS, icon_dataset  # noqa: F401
-from labs.x2_multimodal.lab00.nn import (  # noqa: F401
+from labs.x2_multimodal.lab00.given import (  # noqa: F401
     gelu_backward,
     gelu_forward,
     softmax_cross_entropy,
