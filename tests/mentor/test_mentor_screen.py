@@ -69,3 +69,32 @@ async def _empty(app: MentorOnly) -> None:
         await pilot.press("f", *"hello", "enter")  # no learner to save it for: a notice
         await pilot.pause()
         assert app.screen.query_one("#feedback-text", Input).value == "hello"
+
+
+def test_the_cohort_table_fits_at_80_and_160_columns(store, chapter, tmp_path, busy_learner):
+    """Issue 15: the table was cut off at the pane's edge. At 160 columns it sits beside the
+    learner's pane, whole; at 80 the pane moves under it and the table takes the full width."""
+    busy_learner(store, "bartholomew-long", tmp_path)
+    store.add_learner("bo")
+    asyncio.run(_fits(MentorOnly(store, chapter)))
+
+
+async def _fits(app: MentorOnly) -> None:
+    for width, height in ((160, 48), (80, 24)):
+        async with app.run_test(size=(width, height)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            table = screen.query_one("#cohort", DataTable)
+            pane = screen.query_one("#mentor-detail-pane")
+            assert table.virtual_size.width <= table.scrollable_content_region.width, width
+            assert table.max_scroll_x == 0
+            if width == 80:
+                assert screen.has_class("-narrow")
+                assert pane.region.y >= table.region.bottom  # below, not beside
+                assert table.region.width == width
+            else:
+                assert pane.region.x >= table.region.right  # beside
+            labels = [str(c.label) for c in table.columns.values()]
+            assert labels[:3] == ["learner", "read", "DoD"] and labels[-1] == "active"
+            assert [str(c) for c in table.get_row("bartholomew-long")][3] == "✓ 2/2"
+        app = MentorOnly(app.store, app.chapter)

@@ -19,10 +19,39 @@ from harness.tui.screens.base import HarnessScreen
 TIMELINE_EVENTS = 40
 
 
+def compact_columns(chapter: Chapter) -> list[str]:
+    """The cohort table's headers, narrow enough for 80 columns; the detail pane has the rest."""
+    return ["learner", "read", "DoD", *(lab.id for lab in chapter.labs), "quiz", "words", "active"]
+
+
+def compact_cells(row: mentor.LearnerRow) -> list[str]:
+    st = row.status
+    return [
+        row.name,
+        f"{row.items_done}/{len(st.items)}",
+        f"{row.dod_done}/{len(st.dod)}",
+        *(_lab_cell(cell) for cell in row.labs),
+        "—" if st.quiz_best is None else f"{st.quiz_best:.0%}",
+        "·".join(str(n) for n in row.reflection_words.values()),
+        (row.last_activity or "—")[5:16].replace("T", " ") or "—",
+    ]
+
+
+def _lab_cell(cell: mentor.LabCell) -> str:
+    if cell.status is None:
+        return "—"
+    if cell.status in ("pass", "fail"):
+        mark = "✓" if cell.status == "pass" else "✗"
+        return f"{mark} {cell.passed}/{cell.passed + cell.failed}"
+    return cell.status
+
+
 class MentorScreen(HarnessScreen):
     """Cohort overview; highlight a learner to see their details and give feedback."""
 
-    # Layout for this one screen; app.tcss may take it over (rules there win).
+    # Layout for this one screen; app.tcss may take it over (rules there win). Below 120
+    # columns the learner's pane moves under the table, so the table gets the full width.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     DEFAULT_CSS = """
     MentorScreen #mentor-summary { height: 1; padding: 0 1; color: $text-muted; }
     MentorScreen #mentor-columns { height: 1fr; }
@@ -33,6 +62,11 @@ class MentorScreen(HarnessScreen):
     MentorScreen #feedback-row { height: 3; }
     MentorScreen #feedback-target { width: 30; }
     MentorScreen #feedback-text { width: 1fr; }
+    MentorScreen.-narrow #mentor-columns { layout: vertical; }
+    MentorScreen.-narrow #cohort { width: 1fr; height: 1fr; border-left: none; border-right: none; }
+    MentorScreen.-narrow #mentor-detail-pane { width: 1fr; min-width: 0; height: 1fr; }
+    MentorScreen.-narrow #mentor-detail { height: auto; max-height: 50%; overflow-y: auto; }
+    MentorScreen.-narrow #feedback-target { width: 20; }
     """
 
     BINDINGS = [
@@ -51,8 +85,12 @@ class MentorScreen(HarnessScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(id="mentor-summary")
         with Horizontal(id="mentor-columns"):
-            table: DataTable = DataTable(id="cohort", cursor_type="row", zebra_stripes=True)
+            # The learner column stays put when left/right scroll the rest.
+            table: DataTable = DataTable(
+                id="cohort", cursor_type="row", zebra_stripes=True, fixed_columns=1
+            )
             table.border_title = "Cohort"
+            table.border_subtitle = "words: per reflection prompt"
             yield table
             with Vertical(id="mentor-detail-pane") as pane:
                 pane.border_title = "Learner"
@@ -77,16 +115,16 @@ class MentorScreen(HarnessScreen):
     def action_refresh_cohort(self) -> None:
         table = self.query_one("#cohort", DataTable)
         table.clear(columns=True)
-        table.add_columns(*mentor.table_columns(self.chapter))
+        table.add_columns(*compact_columns(self.chapter))
         rows = mentor.overview(self.store, self.chapter)
         self.rows = {row.name: row for row in rows}
         for row in rows:
             # Text, not str: DataTable reads str cells as markup, and metric names are data.
-            table.add_row(*map(Text, mentor.table_cells(row, self.chapter)), key=row.name)
+            table.add_row(*map(Text, compact_cells(row)), key=row.name)
         done = sum(r.dod_done == len(r.status.dod) for r in rows)
         self.query_one("#mentor-summary", Static).update(
-            f"{len(rows)} learner(s), {done} with the Definition of Done complete · "
-            f"mentor: {self.mentor_name} · f: write feedback · r: refresh"
+            f"{len(rows)} learner(s) · {done} with the DoD complete · "
+            f"quiz pass mark {self.chapter.pass_mark:.0%} · mentor: {self.mentor_name}"
         )
         if self.selected in self.rows:
             table.move_cursor(row=table.get_row_index(self.selected))
@@ -105,11 +143,19 @@ class MentorScreen(HarnessScreen):
         self.selected = name
         row = self.rows[name]
         # markup=False on both panes: learners' and mentors' words may hold [brackets].
+        st = row.status
         lines = [
-            f"{name}: {row.items_done}/{len(row.status.items)} read-order items done, "
-            f"last active {(row.last_activity or '—')[:16]}"
+            f"{name}: {row.items_done}/{len(st.items)} read-order items done, "
+            f"next {row.next_item or '—'}",
+            f"last active {(row.last_activity or '—')[:16].replace('T', ' ')} · quiz "
+            f"{st.quiz_attempts} attempt(s)",
         ]
-        lines += [f"  {'[x]' if e.done else '[ ]'} {e.label}: {e.detail}" for e in row.status.dod]
+        lines += [f"  {'[x]' if e.done else '[ ]'} {e.label}: {e.detail}" for e in st.dod]
+        lines += [
+            f"  {cell.lab_id} last run: {cell.metric_name}={mentor._number(cell.metric_value)}"
+            for cell in row.labs
+            if cell.metric_name is not None
+        ]
         if row.status.feedback:
             lines.append("Feedback")
             lines += [
