@@ -62,3 +62,27 @@ def create_folders(name: str, chapter: Chapter, root: Path | None = None) -> lis
                 shutil.copyfile(src, dst)
                 copied.append(dst)
     return copied
+
+
+def last_learner_file(db_path: Path) -> Path:
+    """Where the name of the learner last acted for is kept: beside the database it names
+    (`learners/progress.db` -> `learners/progress.db.last-learner`), never committed."""
+    return db_path.with_name(db_path.name + ".last-learner")
+
+
+def remember_learner(db_path: Path, name: str) -> None:
+    """Note `name` as the learner last used with this database (best effort: a read-only
+    folder only costs the default)."""
+    try:
+        last_learner_file(db_path).write_text(validate_name(name) + "\n", encoding="utf-8")
+    except OSError:
+        pass
+
+
+def last_learner(db_path: Path) -> str | None:
+    """The learner last used with this database, if one was noted and the name is valid."""
+    try:
+        name = last_learner_file(db_path).read_text(encoding="utf-8").strip()
+        return validate_name(name)
+    except (OSError, LearnerNameError):
+        return None

@@ -6,6 +6,7 @@ Each command group lives in its own module and registers itself on `main`.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sqlite3
 import sys
 from pathlib import Path
@@ -16,8 +17,30 @@ from harness.cli.common import USER_ERRORS, Context, user_error
 from harness.paths import default_db_path
 
 
+def summary_line(command: click.Command) -> str:
+    """A command's first paragraph, whole: click's own short help stops at the first '.',
+    which cuts 'Take quiz QUIZ_ID (e.g. X2)' at '(e.g.'."""
+    if command.short_help:
+        return command.short_help
+    text = inspect.cleandoc(command.help or "")
+    return " ".join(text.split("\n\n")[0].split())
+
+
 class _Group(click.Group):
-    """Turns the errors a user can cause into one clear line instead of a traceback."""
+    """Turns the errors a user can cause into one clear line instead of a traceback, and lists
+    its commands with their whole summary, wrapped rather than cut."""
+
+    group_class = type  # subgroups (`harness learner`, `harness mentor`) behave the same
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, summary_line(command)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:

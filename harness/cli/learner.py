@@ -5,8 +5,14 @@ from __future__ import annotations
 import click
 
 from harness.cli import main
-from harness.cli.common import Context
-from harness.learners import chapter_dir, create_folders, validate_name
+from harness.cli.common import Context, echo_json, json_option
+from harness.learners import (
+    chapter_dir,
+    create_folders,
+    last_learner,
+    remember_learner,
+    validate_name,
+)
 
 
 @main.group()
@@ -23,16 +29,29 @@ def learner_add(ctx: Context, name: str) -> None:
     created = ctx.store.add_learner(name)
     copied = create_folders(name, ctx.chapter)
     where = chapter_dir(name, ctx.chapter)
+    remember_learner(ctx.db_path, name)  # the learner just added is who you work as next
     click.echo(f"{'added' if created else 'already there:'} {name} -> {where}")
     for path in copied:
         click.echo(f"  starter {path.relative_to(where)}")
 
 
 @learner.command("list")
+@json_option
 @click.pass_obj
-def learner_list(ctx: Context) -> None:
+def learner_list(ctx: Context, as_json: bool) -> None:
     """List the learners in the database."""
     names = ctx.store.learners()
+    if as_json:
+        last = last_learner(ctx.db_path)
+        echo_json(
+            {
+                "learners": [
+                    {"name": n, "folder": str(chapter_dir(n, ctx.chapter)), "last_used": n == last}
+                    for n in names
+                ]
+            }
+        )
+        return
     if not names:
         click.echo("no learners yet; add one with `harness learner add NAME`")
     for name in names:

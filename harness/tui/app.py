@@ -8,6 +8,7 @@ quiz engine at import time; screens import those lazily when they need them.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import App
@@ -17,7 +18,7 @@ from textual.screen import Screen
 
 from harness.chapter import Chapter, ManifestError, load_chapter
 from harness.learners import create_folders
-from harness.progress import compute_status, next_step
+from harness.progress import next_step_for
 from harness.store import Store, StoreError
 from harness.tui.commands import Command, CommandError, from_next_step, parse_command
 from harness.tui.palette import HarnessCommands
@@ -49,8 +50,10 @@ class HarnessApp(App[None]):
         learners_root: Path | None = None,
         quiz_seed: int | None = None,
         autosave_delay: float = 1.0,
+        on_learner: Callable[[str], None] | None = None,
     ):
         super().__init__()
+        self.on_learner = on_learner
         self.store = store
         self.chapter = chapter
         self.learner = learner
@@ -85,6 +88,8 @@ class HarnessApp(App[None]):
 
     def set_learner(self, name: str) -> None:
         self.learner = name
+        if self.on_learner is not None:
+            self.on_learner(name)
         self.sub_title = self._subtitle()
         self.go_home()
         home = self._home()
@@ -221,8 +226,7 @@ class HarnessApp(App[None]):
     def action_next_step(self) -> None:
         if self.require_learner() is None:
             return
-        status = compute_status(self.store, self.chapter, self.learner)
-        command, reason = next_step(status, self.chapter)
+        command, reason = next_step_for(self.store, self.chapter, self.learner)
         self.notify(reason, title="next step")
         self.run_command_line(from_next_step(command))
 
@@ -235,6 +239,7 @@ def make_app(
     learners_root: Path | None = None,
     quiz_seed: int | None = None,
     autosave_delay: float = 1.0,
+    on_learner: Callable[[str], None] | None = None,
 ) -> HarnessApp:
     """Build the TUI over a store; `learner=None` opens the learner picker first."""
     return HarnessApp(
@@ -244,4 +249,5 @@ def make_app(
         learners_root=learners_root,
         quiz_seed=quiz_seed,
         autosave_delay=autosave_delay,
+        on_learner=on_learner,
     )

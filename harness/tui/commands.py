@@ -96,6 +96,8 @@ def from_next_step(command: str) -> str:
     words = command.split()
     if words[:1] == ["harness"]:
         words = words[1:]
+    if "--task" in words:  # `check lab-00 --task patchify` -> `/check lab-00 patchify`
+        words.remove("--task")
     if not words or words[0] in ("tui", "status"):
         return "/reflect" if words[:1] == ["tui"] else "/home"
     return "/" + " ".join(words)

@@ -47,9 +47,12 @@ def test_learner_add_list_and_choosing_among_several(cli):
     assert "already there" in cli("learner", "add", "ana").stdout
     cli("learner", "add", "ben")
     assert cli("learner", "list").stdout.split() == ["ana", "ben"]
+    assert "learner: ben" in cli("status").stdout  # the learner added last
+    assert "learner: ana" in cli("status", "--learner", "ana").stdout
+    assert "learner: ana" in cli("status").stdout  # ... until another is picked
+    (cli.tmp / "progress.db.last-learner").unlink()
     proc = cli("status", ok=False)
     assert proc.returncode == 1 and "pick one with --learner NAME" in proc.stderr
-    assert "learner: ben" in cli("status", "--learner", "ben").stdout
 
 
 @pytest.mark.parametrize("name", ["../x", "a/b", "x" * 500])

@@ -47,9 +47,21 @@ def test_a_named_learner_must_exist(tmp_path, launched):
 def test_several_learners_without_a_choice_open_the_picker(tmp_path, launched):
     for name in ("ana", "bo"):
         assert invoke(tmp_path, "learner", "add", name).exit_code == 0
+    (tmp_path / "progress.db.last-learner").unlink()  # as if no one had been chosen yet
     assert invoke(tmp_path, "tui").exit_code == 0
     assert launched[-1].learner is None  # the app asks
     assert invoke(tmp_path, "tui", "--learner", "bo").exit_code == 0
+    assert launched[-1].learner == "bo"
+
+
+def test_the_last_learner_used_is_the_default(tmp_path, launched):
+    for name in ("ana", "bo"):
+        assert invoke(tmp_path, "learner", "add", name).exit_code == 0
+    assert invoke(tmp_path, "status", "--learner", "ana").exit_code == 0
+    assert invoke(tmp_path, "tui").exit_code == 0
+    assert launched[-1].learner == "ana"
+    launched[-1].set_learner("bo")  # picked inside the app: remembered for next time
+    assert invoke(tmp_path, "tui").exit_code == 0
     assert launched[-1].learner == "bo"
 
 

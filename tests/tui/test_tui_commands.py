@@ -53,6 +53,7 @@ def test_mistakes_say_what_was_wrong(chapter, line, message):
     [
         ("harness read theory-01", "/read theory-01"),
         ("harness check lab-00", "/check lab-00"),
+        ("harness check lab-00 --task patchify", "/check lab-00 patchify"),
         ("harness quiz X2", "/quiz X2"),
         ("harness tui", "/reflect"),
         ("harness status", "/home"),

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from harness.progress import DONE, LOCKED, ItemState, Status, compute_status, next_step
+from harness.progress import DONE, LOCKED, ItemState, Status, compute_status, next_step_for
 from harness.tui.commands import from_next_step
 from harness.tui.screens.base import HarnessScreen
 
@@ -120,7 +120,7 @@ class HomeScreen(HarnessScreen):
         self.query_one("#chapter-progress", ProgressBar).update(
             total=len(status.items), progress=done
         )
-        command, reason = next_step(status, chapter)
+        command, reason = next_step_for(self.app.store, chapter, status.learner, status)
         self.query_one("#next-step", Static).update(
             Content.assemble(
                 ("Next: ", "bold"),
