@@ -110,8 +110,35 @@ CREATE TABLE check_similarity (
 ALTER TABLE quiz_attempts ADD COLUMN practice INTEGER NOT NULL DEFAULT 0;
 """
 
+# Learning that lasts: what each quiz attempt drew (with variant parameters), the spaced-review
+# queue (FSRS cards), its log and sync marks, and mentors' marks on reflections.
+_V4 = """
+CREATE TABLE quiz_drawn (
+    attempt_id INTEGER NOT NULL REFERENCES quiz_attempts(id), position INTEGER NOT NULL,
+    question_id TEXT NOT NULL, generator TEXT, params TEXT, PRIMARY KEY (attempt_id, position));
+CREATE TABLE review_cards (
+    learner TEXT NOT NULL REFERENCES learners(name), card TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('question', 'task')), ref TEXT NOT NULL, outcome TEXT,
+    fsrs TEXT NOT NULL, due TEXT NOT NULL, created_at TEXT NOT NULL,
+    PRIMARY KEY (learner, card));
+CREATE INDEX review_cards_due ON review_cards(learner, due);
+CREATE TABLE review_log (
+    id INTEGER PRIMARY KEY, learner TEXT NOT NULL REFERENCES learners(name),
+    card TEXT NOT NULL, source TEXT NOT NULL, outcome TEXT, question_id TEXT, params TEXT,
+    answer TEXT, correct INTEGER NOT NULL, rating INTEGER NOT NULL, at TEXT NOT NULL);
+CREATE INDEX review_log_learner ON review_log(learner, source, at);
+CREATE TABLE review_sync (
+    learner TEXT PRIMARY KEY REFERENCES learners(name), last_answer_id INTEGER NOT NULL,
+    last_check_run_id INTEGER NOT NULL);
+CREATE TABLE reflection_marks (
+    id INTEGER PRIMARY KEY, learner TEXT NOT NULL REFERENCES learners(name),
+    prompt_id TEXT NOT NULL, version INTEGER NOT NULL, mentor TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('needs_work', 'ok')), feedback TEXT NOT NULL,
+    at TEXT NOT NULL);
+"""
+
 # MIGRATIONS[i] takes a database from version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -362,9 +389,12 @@ class Store:
 
     # --- quiz -----------------------------------------------------------------------------
 
-    def start_quiz_attempt(self, learner: str, quiz_id: str, seed: int, n_questions: int) -> int:
+    def start_quiz_attempt(
+        self, learner: str, quiz_id: str, seed: int, n_questions: int, *, practice: bool = False
+    ) -> int:
         """Open an attempt. Attempts left open for over STALE_ATTEMPT_HOURS (a process killed
-        mid-quiz) are closed as abandoned first, keeping their answers."""
+        mid-quiz) are closed as abandoned first, keeping their answers. A practice attempt
+        (the learner chose the seed) never counts toward the Definition of Done."""
         with self._transaction():
             self._require_learner(learner)
             at = now()
@@ -382,15 +412,13 @@ class Store:
                 self._log(learner, "quiz.abandoned", {"attempt": stale_id, "stale": True}, at)
             cur = self.conn.execute(
                 "INSERT INTO quiz_attempts (learner, quiz_id, seed, started_at, status, "
-                "n_questions) VALUES (?,?,?,?, 'in_progress', ?)",
-                (learner, quiz_id, seed, at, n_questions),
+                "n_questions, practice) VALUES (?,?,?,?, 'in_progress', ?, ?)",
+                (learner, quiz_id, seed, at, n_questions, int(practice)),
             )
-            self._log(
-                learner,
-                "quiz.started",
-                {"quiz": quiz_id, "attempt": cur.lastrowid, "seed": seed},
-                at,
-            )
+            payload = {"quiz": quiz_id, "attempt": cur.lastrowid, "seed": seed}
+            if practice:
+                payload["practice"] = True
+            self._log(learner, "quiz.started", payload, at)
             return cur.lastrowid
 
     def record_quiz_answer(
@@ -583,3 +611,288 @@ class Store:
         """`PRAGMA integrity_check` rows; ['ok'] when the file is sound."""
         with self._lock:
             return [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
+
+    # --- review and mastery ---------------------------------------------------------------
+
+    def record_quiz_drawn(
+        self, attempt_id: int, drawn: list[tuple[int, str, str | None, Any]]
+    ) -> None:
+        """What an attempt showed: (position, question id, generator or None, parameters)."""
+        with self._transaction():
+            self._attempt(attempt_id)
+            self.conn.executemany(
+                "INSERT INTO quiz_drawn (attempt_id, position, question_id, generator, params) "
+                "VALUES (?,?,?,?,?)",
+                [
+                    (attempt_id, pos, qid, gen, None if params is None else json.dumps(params))
+                    for pos, qid, gen, params in drawn
+                ],
+            )
+
+    def quiz_drawn(self, attempt_id: int) -> list[dict]:
+        return list(
+            self.db.query(
+                "SELECT * FROM quiz_drawn WHERE attempt_id = ? ORDER BY position", [attempt_id]
+            )
+        )
+
+    def best_counted_quiz(self, learner: str, quiz_id: str) -> dict | None:
+        """The best finished attempt that counts: drawn by the harness, not seeded practice."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM quiz_attempts WHERE learner = ? AND quiz_id = ? AND "
+                "status = 'finished' AND practice = 0 ORDER BY score DESC, id LIMIT 1",
+                [learner, quiz_id],
+            )
+        )
+        return rows[0] if rows else None
+
+    def variant_answers(self, quiz_id: str) -> list[dict]:
+        """Every answer to a generated variant, with its parameters (for per-parameter stats)."""
+        return list(
+            self.db.query(
+                "SELECT d.question_id, d.generator, d.params, a.correct, t.learner "
+                "FROM quiz_drawn d JOIN quiz_attempts t ON t.id = d.attempt_id "
+                "JOIN quiz_answers a ON a.attempt_id = d.attempt_id AND a.position = d.position "
+                "WHERE t.quiz_id = ? AND d.generator IS NOT NULL ORDER BY a.id",
+                [quiz_id],
+            )
+        )
+
+    def review_pending(self, learner: str) -> tuple[list[dict], list[dict], tuple[int, int]]:
+        """What the review queue has not seen yet: quiz answers (and questions left unanswered
+        in finished attempts) and per-task check results, oldest first, with the marks to
+        store once they are applied."""
+        row = self.conn.execute(
+            "SELECT last_answer_id, last_check_run_id FROM review_sync WHERE learner = ?",
+            (learner,),
+        ).fetchone()
+        last_answer, last_run = row if row else (0, 0)
+        answers = list(
+            self.db.query(
+                "SELECT a.id, a.question_id, a.correct, a.answered_at AS at, d.generator, "
+                "d.params FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id "
+                "LEFT JOIN quiz_drawn d ON d.attempt_id = a.attempt_id AND d.position = a.position "
+                "WHERE t.learner = ? AND a.id > ? ORDER BY a.id",
+                [learner, last_answer],
+            )
+        )
+        # Questions a finished attempt showed but the learner left unanswered count as missed.
+        # They are picked up with the attempt's last answer (or never, for an empty attempt).
+        unanswered = list(
+            self.db.query(
+                "SELECT t.id AS attempt_id, d.question_id, t.finished_at AS at, d.generator, "
+                "d.params, (SELECT MAX(id) FROM quiz_answers WHERE attempt_id = t.id) AS last "
+                "FROM quiz_drawn d JOIN quiz_attempts t ON t.id = d.attempt_id "
+                "WHERE t.learner = ? AND t.status = 'finished' AND NOT EXISTS (SELECT 1 FROM "
+                "quiz_answers a WHERE a.attempt_id = d.attempt_id AND a.position = d.position) "
+                "AND (SELECT MAX(id) FROM quiz_answers WHERE attempt_id = t.id) > ?",
+                [learner, last_answer],
+            )
+        )
+        answers += [{**u, "id": u["last"], "correct": 0, "unanswered": True} for u in unanswered]
+        answers.sort(key=lambda a: (a["id"], a.get("unanswered", False)))
+        tasks = list(
+            self.db.query(
+                "SELECT r.id AS run_id, r.lab_id, c.task, MIN(c.status = 'pass') AS passed, "
+                "r.started_at AS at FROM check_runs r JOIN check_results c ON c.run_id = r.id "
+                "WHERE r.learner = ? AND r.impl = 'learner' AND r.id > ? AND c.task IS NOT NULL "
+                "GROUP BY r.id, c.task ORDER BY r.id, c.task",
+                [learner, last_run],
+            )
+        )
+        marks = (
+            max([last_answer] + [a["id"] for a in answers]),
+            max([last_run] + [t["run_id"] for t in tasks]),
+        )
+        return answers, tasks, marks
+
+    def review_cards(self, learner: str, *, due_by: str | None = None) -> list[dict]:
+        sql, args = "SELECT * FROM review_cards WHERE learner = ?", [learner]
+        if due_by is not None:
+            sql += " AND due <= ?"
+            args.append(due_by)
+        return list(self.db.query(sql + " ORDER BY due, card", args))
+
+    def apply_review_sync(
+        self, learner: str, cards: list[dict], log: list[dict], marks: tuple[int, int]
+    ) -> None:
+        """Store updated cards and what moved them, and how far the queue has read, at once."""
+        with self._transaction():
+            self._require_learner(learner)
+            self._upsert_cards(learner, cards)
+            self._insert_review_log(learner, log)
+            self.conn.execute(
+                "INSERT INTO review_sync (learner, last_answer_id, last_check_run_id) "
+                "VALUES (?,?,?) ON CONFLICT (learner) DO UPDATE SET "
+                "last_answer_id = excluded.last_answer_id, "
+                "last_check_run_id = excluded.last_check_run_id",
+                (learner, *marks),
+            )
+            if cards:
+                self._log(
+                    learner,
+                    "review.queued",
+                    {"cards": sorted({c["card"] for c in cards}), "changes": len(log)},
+                )
+
+    def record_review(self, learner: str, card: dict, entry: dict) -> None:
+        """One answer in `harness review`: the card's new schedule, the log row, an event."""
+        with self._transaction():
+            self._require_learner(learner)
+            self._upsert_cards(learner, [card])
+            self._insert_review_log(learner, [entry])
+            self._log(
+                learner,
+                "review.answered",
+                {
+                    "card": card["card"],
+                    "correct": bool(entry["correct"]),
+                    "rating": entry["rating"],
+                    "due": card["due"],
+                },
+                entry["at"],
+            )
+
+    def _upsert_cards(self, learner: str, cards: list[dict]) -> None:
+        self.conn.executemany(
+            "INSERT INTO review_cards (learner, card, kind, ref, outcome, fsrs, due, created_at) "
+            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (learner, card) DO UPDATE SET "
+            "fsrs = excluded.fsrs, due = excluded.due, outcome = excluded.outcome",
+            [
+                (
+                    learner,
+                    c["card"],
+                    c["kind"],
+                    c["ref"],
+                    c.get("outcome"),
+                    c["fsrs"],
+                    c["due"],
+                    c.get("created_at") or now(),
+                )
+                for c in cards
+            ],
+        )
+
+    def _insert_review_log(self, learner: str, log: list[dict]) -> None:
+        self.conn.executemany(
+            "INSERT INTO review_log (learner, card, source, outcome, question_id, params, "
+            "answer, correct, rating, at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    learner,
+                    e["card"],
+                    e["source"],
+                    e.get("outcome"),
+                    e.get("question_id"),
+                    None if e.get("params") is None else json.dumps(e["params"]),
+                    e.get("answer"),
+                    int(e["correct"]),
+                    e["rating"],
+                    e["at"],
+                )
+                for e in log
+            ],
+        )
+
+    def reviews_since(self, learner: str, since: str) -> int:
+        """Reviews the learner answered in `harness review` since `since` (the daily cap)."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM review_log WHERE learner = ? AND source = 'review' AND at >= ?",
+            (learner, since),
+        ).fetchone()
+        return row[0]
+
+    def review_log(self, learner: str) -> list[dict]:
+        return list(
+            self.db.query("SELECT * FROM review_log WHERE learner = ? ORDER BY id", [learner])
+        )
+
+    def due_counts(self, due_by: str) -> dict[str, int]:
+        """Due cards per learner (set-based, for mentors and the benchmark)."""
+        rows = self.conn.execute(
+            "SELECT learner, COUNT(*) FROM review_cards WHERE due <= ? GROUP BY learner",
+            (due_by,),
+        )
+        return dict(rows.fetchall())
+
+    def outcome_evidence(
+        self, mapping: list[tuple[str, str, str]], learner: str | None = None
+    ) -> list[dict]:
+        """Per learner, outcome and source ('quiz' | 'review' | 'task'): successes and trials.
+
+        `mapping` rows are (kind, ref, outcome): kind 'question' maps a question id, kind
+        'task' maps 'lab-00/patchify'. Quiz answers of practice attempts are left out (their
+        answers can be read and replayed); a lab task counts once, by its latest result.
+        """
+        with self._lock:
+            self.conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS outcome_map "
+                "(kind TEXT NOT NULL, ref TEXT NOT NULL, outcome TEXT NOT NULL, "
+                "PRIMARY KEY (kind, ref))"
+            )
+            self.conn.execute("DELETE FROM temp.outcome_map")
+            self.conn.executemany("INSERT OR REPLACE INTO temp.outcome_map VALUES (?,?,?)", mapping)
+            who = "AND t.learner = ?" if learner else ""
+            args = [learner] if learner else []
+            sql = f"""
+            SELECT t.learner, m.outcome, 'quiz' AS source, SUM(a.correct) AS successes,
+                   COUNT(*) AS trials
+            FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id
+            JOIN temp.outcome_map m ON m.kind = 'question' AND m.ref = a.question_id
+            WHERE t.practice = 0 {who} GROUP BY t.learner, m.outcome
+            UNION ALL
+            SELECT t.learner, t.outcome, 'review', SUM(t.correct), COUNT(*)
+            FROM review_log t WHERE t.source = 'review' AND t.outcome IS NOT NULL {who}
+            GROUP BY t.learner, t.outcome
+            UNION ALL
+            SELECT t.learner, m.outcome, 'task', SUM(t.passed), COUNT(*) FROM (
+                SELECT r.learner, r.lab_id || '/' || c.task AS ref,
+                       MIN(c.status = 'pass') AS passed,
+                       ROW_NUMBER() OVER (PARTITION BY r.learner, r.lab_id, c.task
+                                          ORDER BY r.id DESC) AS newest
+                FROM check_runs r JOIN check_results c ON c.run_id = r.id
+                WHERE r.impl = 'learner' AND r.learner IS NOT NULL AND c.task IS NOT NULL
+                GROUP BY r.id, c.task
+            ) t JOIN temp.outcome_map m ON m.kind = 'task' AND m.ref = t.ref
+            WHERE t.newest = 1 {who} GROUP BY t.learner, m.outcome
+            """
+            return list(self.db.query(sql, args * 3))
+
+    def mark_reflection(
+        self, learner: str, prompt_id: str, mentor: str, verdict: str, feedback: str
+    ) -> int:
+        """A mentor's verdict on the latest version of a reflection: 'needs_work' reopens its
+        Definition-of-Done item until the learner saves a revision; 'ok' clears a mark."""
+        if verdict not in ("needs_work", "ok"):
+            raise ValueError(f"verdict must be 'needs_work' or 'ok', got {verdict!r}")
+        if verdict == "needs_work" and not feedback.strip():
+            raise ValueError("say what needs work: the learner sees this feedback")
+        with self._transaction():
+            self._require_learner(learner)
+            row = self.conn.execute(
+                "SELECT MAX(version) FROM reflections WHERE learner = ? AND prompt_id = ?",
+                (learner, prompt_id),
+            ).fetchone()
+            if row[0] is None:
+                raise KeyError(f"{learner} has not written reflection '{prompt_id}' yet")
+            at = now()
+            cur = self.conn.execute(
+                "INSERT INTO reflection_marks (learner, prompt_id, version, mentor, verdict, "
+                "feedback, at) VALUES (?,?,?,?,?,?,?)",
+                (learner, prompt_id, row[0], mentor, verdict, feedback.strip(), at),
+            )
+            self._log(
+                learner,
+                "reflection.marked",
+                {"prompt": prompt_id, "version": row[0], "mentor": mentor, "verdict": verdict},
+                at,
+            )
+            return cur.lastrowid
+
+    def reflection_marks(self, learner: str) -> dict[str, dict]:
+        """The latest mentor mark per prompt (with the version it was made on)."""
+        rows = self.db.query(
+            "SELECT * FROM reflection_marks WHERE learner = ? ORDER BY id", [learner]
+        )
+        return {r["prompt_id"]: r for r in rows}

@@ -52,7 +52,9 @@ def _ask(attempt: Attempt, p: Presented) -> None:
     "--seed",
     type=int,
     default=None,
-    help="Seed for drawing and shuffling (default: random; shown so it can be replayed).",
+    help="Seed for drawing and shuffling, for practice: a seeded attempt can be replayed, so "
+    "it is recorded as practice and never counts toward the Definition of Done (default: the "
+    "harness draws one, and the attempt counts).",
 )
 @click.option(
     "-n",
@@ -77,13 +79,24 @@ def quiz(ctx: Context, quiz_id: str, name: str | None, seed: int | None, n: int)
     bank = bank_for(chapter, quiz_id)
     check_size(bank, n)  # before a default learner is created for nothing
     learner = ctx.learner(name)
+    # A chosen seed can be replayed after reading its answers, and a short quiz is an easier
+    # bar: either is practice. Attempts that count are full length and drawn by the harness.
+    practice = seed is not None or n < DEFAULT_N
     seed = secrets.randbelow(2**31) if seed is None else seed
-    attempt = Attempt.start(ctx.store, learner, bank, seed=seed, n=n, pass_mark=chapter.pass_mark)
+    attempt = Attempt.start(
+        ctx.store, learner, bank, seed=seed, n=n, pass_mark=chapter.pass_mark, practice=practice
+    )
     total = len(attempt.questions)
     click.echo(
         f"Quiz {bank.id} — {bank.title}: {total} questions, pass mark "
         f"{attempt.pass_mark:.0%}, learner {learner}, seed {seed}"
     )
+    if practice:
+        click.echo(
+            "Practice: with --seed or fewer than "
+            f"{DEFAULT_N} questions an attempt does not count toward the Definition of Done. "
+            "Leave out --seed and -n for an attempt that counts."
+        )
     try:
         for p in attempt.questions:
             _show(p, total)
@@ -92,11 +105,13 @@ def quiz(ctx: Context, quiz_id: str, name: str | None, seed: int | None, n: int)
         attempt.abandon()
         click.echo(
             f"\n\nattempt {attempt.attempt_id} abandoned; {len(attempt.feedback)} "
-            f"answer(s) kept. Replay it with --seed {seed}."
+            f"answer(s) kept. Replay it as practice with --seed {seed}."
         )
         click.get_current_context().exit(130)  # the shell's code for an interrupt
     result = attempt.finish()
     verdict = "PASSED" if result.passed else "not passed yet"
+    if practice:
+        verdict += " (practice: does not count)"
     click.echo(
         f"\nScore {result.correct}/{result.total} = {result.score:.0%} "
         f"(pass mark {result.pass_mark:.0%}): {verdict}"

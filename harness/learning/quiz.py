@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.chapter import Chapter, load_chapter
+from harness.learning.variants import make_variant
 from harness.store import Store
 from harness.yamlfile import Reader, read_yaml
 
@@ -62,10 +63,10 @@ _COMMON = {"id", "outcome", "kind", "prompt", "explanation", "section"}
 _KIND_KEYS = {
     "single": {"choices", "answer"},
     "multiple": {"choices", "answer"},
-    "numeric": {"answer", "tolerance", "unit"},
+    "numeric": {"answer", "tolerance", "unit", "generator"},
     "text": {"accept"},
 }
-_OPTIONAL = {"tolerance", "unit"}
+_OPTIONAL = {"tolerance", "unit", "generator"}
 
 
 class AnswerError(ValueError):
@@ -100,6 +101,7 @@ class Question:
     tolerance: float = 0.0  # numeric, absolute
     unit: str = ""  # numeric, shown in the prompt
     accept: tuple[str, ...] = ()  # text: accepted forms, as authored
+    generator: str | None = None  # numeric: draws variants (harness.learning.variants)
 
     @property
     def expected(self) -> str:
@@ -208,11 +210,15 @@ def _load_question(r: Reader, i: int, raw: Any, outcomes: dict[str, str]) -> Que
         unit = raw.get("unit", "")
         if not isinstance(unit, str):
             raise r.fail(f"{where} field 'unit'", f"expected text, got {unit!r}")
+        generator = raw.get("generator")
+        if generator is not None:
+            generator = r.text(generator, f"{where} field 'generator'")
         return Question(
             **common,
             value=r.number(raw["answer"], f"{where} field 'answer'"),
             tolerance=tolerance,
             unit=unit.strip(),
+            generator=generator,
         )
     accept = r.texts(raw["accept"], f"{where} field 'accept'")
     for form in accept:
@@ -321,8 +327,9 @@ class Presented:
     """A question as this attempt shows it: its position and its shuffled choices."""
 
     position: int
-    question: Question
+    question: Question  # a numeric question with a generator is asked as a drawn variant
     choices: tuple[str, ...] = ()
+    params: dict | None = None  # the variant's parameters, None for an authored question
 
     @property
     def hint(self) -> str:
@@ -413,7 +420,8 @@ def draw(bank: Bank, seed: int, n: int) -> tuple[Presented, ...]:
     """A deterministic, stratified sample: round-robin over outcomes, then shuffled.
 
     Each outcome gets n // k or n // k + 1 questions (k outcomes), unless its pool runs out,
-    in which case the others fill in. The same (bank, seed, n) always gives the same quiz.
+    in which case the others fill in. Numeric questions with a generator get numbers drawn
+    from the seed too. The same (bank, seed, n) always gives the same quiz.
     """
     check_size(bank, n)
     outcomes = list(bank.outcomes)
@@ -432,7 +440,8 @@ def draw(bank: Bank, seed: int, n: int) -> tuple[Presented, ...]:
     for position, q in enumerate(picked):
         choices = list(q.choices)
         rng.shuffle(choices)
-        presented.append(Presented(position, q, tuple(choices)))
+        asked, params = make_variant(q, seed)
+        presented.append(Presented(position, asked, tuple(choices), params))
     return tuple(presented)
 
 
@@ -449,6 +458,7 @@ class Attempt:
     pass_mark: float
     status: str = "in_progress"
     feedback: dict[int, Feedback] = field(default_factory=dict)
+    practice: bool = False
 
     @classmethod
     def start(
@@ -460,12 +470,30 @@ class Attempt:
         seed: int,
         n: int = DEFAULT_N,
         pass_mark: float | None = None,
+        practice: bool = False,
     ) -> Attempt:
+        """`practice=True` when the learner chose the seed: such an attempt can be replayed
+        after reading its answers, so it never counts toward the Definition of Done."""
         if pass_mark is None:
             pass_mark = load_chapter().pass_mark
         questions = draw(bank, seed, n)
-        attempt_id = store.start_quiz_attempt(learner, bank.id, seed, len(questions))
-        return cls(store, attempt_id, learner, bank, seed, questions, float(pass_mark))
+        attempt_id = store.start_quiz_attempt(
+            learner, bank.id, seed, len(questions), practice=practice
+        )
+        store.record_quiz_drawn(
+            attempt_id,
+            [(p.position, p.question.id, _generator_name(p), p.params) for p in questions],
+        )
+        return cls(
+            store,
+            attempt_id,
+            learner,
+            bank,
+            seed,
+            questions,
+            float(pass_mark),
+            practice=practice,
+        )
 
     @property
     def unanswered(self) -> list[int]:
@@ -527,6 +555,10 @@ class Attempt:
                 )
             )
         return missed
+
+
+def _generator_name(p: Presented) -> str | None:
+    return None if p.params is None else (p.question.generator or p.question.id)
 
 
 # --- statistics for mentors -----------------------------------------------------------------

@@ -66,12 +66,12 @@ def test_a_full_passing_attempt_with_bad_input_asked_again(env, bank):
     result = _run(["quiz", "X2", "--seed", "7"], "\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     assert "seed 7" in result.output and "Score 17/20 = 85%" in result.output
-    assert "PASSED" in result.output and "To review:" in result.output
+    assert "PASSED (practice: does not count)" in result.output
+    assert "To review:" in result.output
     assert "reread:" in result.output and "harness read theory-" in result.output
     store, attempts = _rows(env)
-    assert [(a["status"], a["passed"]) for a in attempts] == [("finished", 1)]
+    assert [(a["status"], a["passed"], a["practice"]) for a in attempts] == [("finished", 1, 1)]
     assert len(store.quiz_answers(attempts[0]["id"])) == DEFAULT_N  # refusals not stored
-    assert "Quiz X2: best 85%, 1 attempt(s)" in _run(["status"]).output
 
 
 def test_a_failing_attempt_lists_every_miss(env, bank):

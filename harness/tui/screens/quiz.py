@@ -53,11 +53,16 @@ class QuizScreen(HarnessScreen):
         try:
             bank = engine.load_bank(chapter.quiz_bank)
             n = min(engine.DEFAULT_N, len(bank.questions))
-            seed = (
-                self.app.quiz_seed if self.app.quiz_seed is not None else (secrets.randbelow(2**31))
-            )
+            practice = self.app.quiz_seed is not None  # a chosen seed can be replayed
+            seed = self.app.quiz_seed if practice else secrets.randbelow(2**31)
             self.attempt = engine.Attempt.start(
-                self.app.store, learner, bank, seed=seed, n=n, pass_mark=chapter.pass_mark
+                self.app.store,
+                learner,
+                bank,
+                seed=seed,
+                n=n,
+                pass_mark=chapter.pass_mark,
+                practice=practice,
             )
         except (ValueError, OSError) as exc:  # ManifestError is a ValueError
             self._stop(f"The quiz cannot start: {exc}")
@@ -68,6 +73,11 @@ class QuizScreen(HarnessScreen):
                 (f"{bank.id} — {bank.title}", "bold"),
                 f": {total} questions, pass mark {self.attempt.pass_mark:.0%}. "
                 "Answer each, enter to go on; escape leaves (the attempt is kept as abandoned).",
+                (
+                    "\nPractice (seed chosen): this attempt does not count toward the DoD."
+                    if self.attempt.practice
+                    else ""
+                ),
             )
         )
         self.query_one("#quiz-progress", ProgressBar).update(total=total, progress=0)
