@@ -58,12 +58,12 @@ def calculations(page_text: str) -> list[str]:
 
 def evaluate(side: str) -> float:
     expr = re.sub(NUMBER, lambda m: m.group().replace(",", ""), side)
-    expr = re.sub(r"ln\s*", "math.log", expr)
-    expr = re.sub(r"\be\b", "math.e", expr)
     for mark, op in (("×", "*"), ("·", "*"), ("−", "-"), ("²", "**2")):
         expr = expr.replace(mark, op)
+    expr = re.sub(r"\be\b", "E_", expr)
+    expr = re.sub(r"ln\s*(\d+(?:\.\d+)?)", r"ln(\1)", expr).replace("ln(", "math.log(")
     expr = re.sub(r"\)\s*\(", ")*(", expr)
-    return eval(expr, {"math": math})  # noqa: S307 - digits, operators and ln only (ARITHMETIC)
+    return eval(expr, {"math": math, "E_": math.e})  # noqa: S307 (ARITHMETIC only)
 
 
 def check_calculation(calc: str) -> None:

@@ -82,7 +82,15 @@ def test_model_numbers_match_the_real_model(bundle):
     lab = LAB.read_text(encoding="utf-8")
     cfg = bundle.model.config
     n_params = sum(p.numel() for p in bundle.model.parameters())
-    assert f"{n_params:,} parameters" in theory
+    learned = sum(p.numel() for p in bundle.model.parameters() if p.requires_grad)
+    frozen = bundle.model.model.encoder.embed_positions.weight
+    assert not frozen.requires_grad and frozen.numel() == n_params - learned
+    prose = " ".join(theory.split())
+    assert f"{n_params:,} parameters for it" in prose
+    assert f"{learned:,} are learned" in prose and f"but {frozen.numel():,} of them" in prose
+    assert f"a decoder context of {cfg.max_target_positions} tokens" in prose
+    # the timestamps are the vocabulary's last 1,501 ids: the first is the page's offset
+    assert f"id {cfg.vocab_size - 1_501:,} in the English-only models" in prose
     assert f"= {cfg.vocab_size:,}` ids" in theory
     assert (
         f"width {cfg.d_model}, {cfg.encoder_layers} encoder and {cfg.decoder_layers} "
