@@ -1,8 +1,9 @@
-"""`harness mentor [overview|timeline|questions|feedback|report]`."""
+"""`harness mentor [overview|timeline|questions|feedback|report|dashboard]`."""
 
 from __future__ import annotations
 
 import os
+import webbrowser
 from pathlib import Path
 
 import click
@@ -16,7 +17,8 @@ from harness.cohort import views as mentor_mod
 @main.group(invoke_without_command=True)
 @click.pass_context
 def mentor(click_ctx: click.Context) -> None:
-    """Review the cohort: overview (the default), timelines, questions, feedback, reports."""
+    """Review the cohort: overview (the default), timelines, questions, feedback, reports,
+    and the dashboard (one HTML file)."""
     if click_ctx.invoked_subcommand is None:
         click_ctx.invoke(overview)
 
@@ -118,15 +120,44 @@ def feedback(ctx: Context, name: str, target: str, text: str, mentor_name: str) 
 )
 @click.pass_obj
 def report(ctx: Context, fmt: str, out: Path | None) -> None:
-    """The cohort overview as a Markdown, CSV, JSON or HTML report."""
+    """The cohort overview as a Markdown, CSV or JSON report; html is the dashboard."""
     text = mentor_mod.report(ctx.store, ctx.chapter, fmt)
     if out is None:
         click.echo(text, nl=False)
         return
+    _write(out, text)
+    click.echo(f"wrote {fmt} report to {out}")
+
+
+@mentor.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("mentor-dashboard.html"),
+    show_default=True,
+    help="Where to write the HTML file.",
+)
+@click.option("--open", "open_it", is_flag=True, help="Open the file in the default browser.")
+@click.pass_obj
+def dashboard(ctx: Context, out: Path, open_it: bool) -> None:
+    """The cohort as one self-contained HTML page: progress matrix, stuck tasks, quiz
+    statistics, per-learner timelines and reflections. No server, no network."""
+    from harness.cohort import dashboard as dash
+
+    board = dash.build(ctx.store, ctx.chapter)
+    _write(out, dash.render(board))
+    click.echo(
+        f"wrote the dashboard of {len(board.rows)} learner(s) to {out} "
+        f"({out.stat().st_size / 1e6:.2f} MB)"
+    )
+    if open_it and not webbrowser.open(out.resolve().as_uri()):
+        click.echo(f"no browser found; open {out.resolve().as_uri()} yourself")
+
+
+def _write(out: Path, text: str) -> None:
     tmp = out.with_name(out.name + ".part")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)
-    click.echo(f"wrote {fmt} report to {out}")
 
 
 def _cell(value: object) -> str:

@@ -13,7 +13,6 @@ Knows nothing of the screen: the CLI (`harness mentor`) and the TUI's MentorScre
 from __future__ import annotations
 
 import csv
-import html
 import importlib
 import io
 import json
@@ -21,7 +20,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from harness.chapter import Chapter, ManifestError
+from harness.chapter import Chapter, ManifestError, Reflection
 from harness.progress import (
     DONE,
     LOCKED,
@@ -33,6 +32,11 @@ from harness.progress import (
     _lab_detail,
 )
 from harness.store import Store
+
+try:  # when a reflection counts (length, subject, mentors' marks), as progress decides it
+    from harness.learning.reflections import assess as _assess_reflection
+except ImportError:  # before that module, a reflection counts once written
+    _assess_reflection = None
 
 REPORT_FORMATS = ("md", "csv", "json", "html")
 
@@ -169,20 +173,28 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
     for learner, attempts, best in _rows(
         store,
         """
-            SELECT learner, COUNT(*), MAX(CASE WHEN status = 'finished' THEN score END)
+            SELECT learner, COUNT(*),
+                   MAX(CASE WHEN status = 'finished' AND practice = 0 THEN score END)
             FROM quiz_attempts WHERE quiz_id = ? GROUP BY learner""",
         (chapter.quiz_id,),
     ):
         quiz[learner] = (attempts, best)
 
     reflections: dict[str, dict[str, str]] = defaultdict(dict)
-    for learner, prompt_id, text, _ in _rows(
+    versions: dict[tuple[str, str], int] = {}
+    for learner, prompt_id, text, version in _rows(
         store,
         """
             SELECT learner, prompt_id, text, MAX(version) FROM reflections
             GROUP BY learner, prompt_id""",
     ):
         reflections[learner][prompt_id] = text
+        versions[learner, prompt_id] = version
+    # The latest mentor mark per (learner, prompt), as Store.reflection_marks keeps it.
+    marks = {
+        (row["learner"], row["prompt_id"]): row
+        for row in _dicts(store, "SELECT * FROM reflection_marks ORDER BY id")
+    }
 
     feedback: dict[str, list[dict]] = defaultdict(list)
     for row in _dicts(store, "SELECT * FROM feedback ORDER BY id"):
@@ -202,6 +214,7 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
     )
 
     never = {lab.id: LabStatus(lab.id, None, 0, 0, None) for lab in chapter.labs}
+    prompts = chapter.reflections
     builder = _StatusBuilder(chapter)
     cells: dict[tuple, LabCell] = {}
     rows = []
@@ -230,6 +243,7 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
             best,
             texts,
             tuple(feedback.get(name, ())),
+            {p.id: (versions.get((name, p.id)), marks.get((name, p.id))) for p in prompts},
         )
         n_words = {p.id: len(texts.get(p.id, "").split()) for p in chapter.reflections}
         rows.append(LearnerRow(status, tuple(row_cells), n_words, activity.get(name)))
@@ -242,7 +256,7 @@ def words(n: int) -> str:
 
 
 # Event kinds written into a learner's log by someone else: not the learner's activity.
-MENTOR_EVENT_KINDS = ("feedback.added",)
+MENTOR_EVENT_KINDS = ("feedback.added", "reflection.marked")
 _MENTOR_EVENTS = ", ".join(f"'{k}'" for k in MENTOR_EVENT_KINDS)
 # Check runs that say nothing about the code (someone stopped them): never a result.
 _NOT_A_RESULT = "'cancelled'"
@@ -267,7 +281,7 @@ class _StatusBuilder:
         self.quiz_label = f"quiz {chapter.quiz_id} ≥ {chapter.pass_mark:.0%}"
         self._items: dict[frozenset[str], tuple[ItemState, ...]] = {}
         self._labs: dict[tuple, DodEntry] = {}
-        self._texts: dict[tuple[str, str], DodEntry] = {}
+        self._texts: dict[tuple, DodEntry] = {}
         self._quiz: dict[float | None, DodEntry] = {}
 
     def items(self, done: frozenset[str]) -> tuple[ItemState, ...]:
@@ -290,15 +304,28 @@ class _StatusBuilder:
             )
         return entry
 
-    def reflection_entry(self, prompt_id: str, text: str) -> DodEntry:
+    def reflection_entry(
+        self, prompt: Reflection, text: str, version: int | None, mark: dict | None
+    ) -> DodEntry:
         text = text.strip()
-        entry = self._texts.get((prompt_id, text))
+        key = (prompt.id, text, version if mark else None, mark["id"] if mark else None)
+        entry = self._texts.get(key)
         if entry is None:
-            entry = self._texts[prompt_id, text] = DodEntry(
-                f"reflection: {prompt_id}",
-                bool(text),
-                words(len(text.split())) if text else "not written",
-            )
+            label = f"reflection: {prompt.id}"
+            if _assess_reflection is not None:
+                state = _assess_reflection(
+                    prompt,
+                    text,
+                    min_words=getattr(self.chapter, "reflection_min_words", 0),
+                    version=version,
+                    mark=mark,
+                )
+                entry = DodEntry(label, state.done, state.detail)
+            else:
+                entry = DodEntry(
+                    label, bool(text), words(len(text.split())) if text else "not written"
+                )
+            self._texts[key] = entry
         return entry
 
     def quiz_entry(self, best: float | None) -> DodEntry:
@@ -320,6 +347,7 @@ class _StatusBuilder:
         best: float | None,
         reflections: dict[str, str],
         feedback: tuple[dict, ...],
+        marks: dict[str, tuple[int | None, dict | None]],
     ) -> Status:
         chapter = self.chapter
         passed = {lab.lab_id for lab in labs if lab.last_status == "pass"}
@@ -329,7 +357,10 @@ class _StatusBuilder:
             if item.id in (completed if item.kind == "theory" else passed)
         )
         dod = [self.lab_entry(lab) for lab in labs if lab.lab_id in self.dod_labs]
-        dod += [self.reflection_entry(p.id, reflections.get(p.id, "")) for p in chapter.reflections]
+        dod += [
+            self.reflection_entry(p, reflections.get(p.id, ""), *marks[p.id])
+            for p in chapter.reflections
+        ]
         dod.append(self.quiz_entry(best))
         return Status(
             learner,
@@ -430,11 +461,16 @@ def question_report(store: Store, chapter: Chapter) -> QuestionReport:
 
 
 def report(store: Store, chapter: Chapter, fmt: str) -> str:
-    """The cohort overview as md, csv, json or html text."""
+    """The cohort overview as md, csv or json text; html is the mentor's dashboard
+    (harness/cohort/dashboard.py), one self-contained page."""
     if fmt not in REPORT_FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(REPORT_FORMATS)}")
+    if fmt == "html":
+        from harness.cohort import dashboard  # it builds on this module
+
+        return dashboard.render(dashboard.build(store, chapter))
     rows = overview(store, chapter)
-    return {"md": _markdown, "csv": _csv, "json": _json, "html": _html}[fmt](rows, chapter)
+    return {"md": _markdown, "csv": _csv, "json": _json}[fmt](rows, chapter)
 
 
 def table_columns(chapter: Chapter) -> list[str]:
@@ -502,24 +538,6 @@ def _json(rows: list[LearnerRow], chapter: Chapter) -> str:
         "learners": [row.flat() for row in rows],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-def _html(rows: list[LearnerRow], chapter: Chapter) -> str:
-    esc = html.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in table_columns(chapter))
-    body = "\n".join(
-        "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in table_cells(r, chapter)) + "</tr>"
-        for r in rows
-    )
-    title = esc(f"{chapter.id} — {chapter.title}: cohort report")
-    return (
-        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{title}</title>\n<style>table{{border-collapse:collapse}}"
-        f"td,th{{border:1px solid #999;padding:2px 6px;text-align:left}}</style></head>\n"
-        f"<body><h1>{title}</h1>\n<p>{len(rows)} learner(s)</p>\n"
-        f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
-        f"</body></html>\n"
-    )
 
 
 def _number(value: float | None) -> str:

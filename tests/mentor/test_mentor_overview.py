@@ -156,8 +156,9 @@ def test_reflections_count_words_as_the_learner_sees_them(store, chapter):
     row = mentor.overview(store, chapter)[0]
     assert row.reflection_words == {"fusion": 5, "whisper-attention": 0, "grammar-tutor": 1}
     details = {e.label: e.detail for e in row.status.dod}
-    assert details["reflection: fusion"] == "5 words"
-    assert details["reflection: grammar-tutor"] == "1 word"
+    assert details["reflection: fusion"].startswith("5 words")
+    assert details["reflection: grammar-tutor"].startswith("1 word")
+    assert "1 words" not in details["reflection: grammar-tutor"]
     assert row.flat()["reflection_fusion_words"] == 5
 
 
@@ -219,7 +220,9 @@ def test_html_report_escapes_what_learners_wrote(store, chapter):
         duration_s=1.0,
     )
     text = mentor.report(store, chapter, "html")
-    assert "<script>" not in text and "&lt;script&gt;" in text
+    # The page's own two scripts (its data and its code), and the learner's text only as data.
+    assert text.count("<script") == 2
+    assert '"\\u003cscript>"' in text
 
 
 def test_unknown_report_format_names_the_known_ones(store, chapter):

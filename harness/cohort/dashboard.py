@@ -1,0 +1,602 @@
+"""The mentor's dashboard: one self-contained HTML file (`harness mentor dashboard`, and
+`harness mentor report --format html`).
+
+Everything is inside the file: styles, scripts, data and charts (SVG drawn at build time by
+harness/cohort/charts.py). A Content-Security-Policy forbids every fetch, so opening it makes
+no request; it can be archived or mailed. Sections:
+
+- the cohort at a glance: a progress matrix (learners x read-order items, lab tasks, quiz,
+  reflections), sortable, filterable, paginated by the page's script from the embedded data;
+- where learners get stuck: per task, tried / passing now / median tries and hours to pass, and
+  how failing checks ended where the checks recorded it (`check_results.kind`);
+- the quiz: best scores against the pass mark, per-question statistics, flagged questions and
+  results per learning outcome;
+- what the records prove (only when there is something to show): check rows with no event in
+  the learner's log ("self-reported only"), confined runs, copy-similarity flags;
+- per learner: the timeline (latest TIMELINE_EVENTS), reflections with their prompts in words,
+  feedback, flags.
+
+`build(store, chapter)` gathers the numbers (set-based queries, see views.py, tasks.py,
+quizstats.py, evidence.py); `render(dashboard)` writes the page. Nothing here imports textual.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from typing import Any
+
+from harness import __version__
+from harness.chapter import Chapter, ManifestError
+from harness.cohort import charts, evidence, quizstats, tasks
+from harness.cohort.views import DONE, LOCKED, LearnerRow, describe_event, overview
+from harness.store import Store
+
+TIMELINE_EVENTS = 30  # per learner in the file; `harness mentor timeline NAME` has them all
+PAGE_SIZE = 50
+
+
+@dataclass
+class Dashboard:
+    chapter: Chapter
+    generated_at: str
+    rows: list[LearnerRow]
+    tasks: list[tasks.TaskSummary]
+    task_records: dict[tuple[str, str, str], tasks.TaskRecord]
+    items: list[quizstats.ItemStats] | None  # None: the question bank cannot be loaded
+    outcomes: list[quizstats.OutcomeResults]
+    bank_note: str
+    unbacked: list[evidence.UnbackedRun]
+    confined: list[evidence.ConfinedRun]
+    similar: list[evidence.SimilarityFlag]
+    timelines: dict[str, list[dict]]
+    event_counts: dict[str, int]
+    charts: dict[str, str] = field(default_factory=dict)
+
+
+def build(store: Store, chapter: Chapter, *, generated_at: str | None = None) -> Dashboard:
+    rows = overview(store, chapter)
+    records = tasks.task_records(store)
+    bank_note = ""
+    try:
+        from harness.learning.quiz import load_bank
+
+        bank = load_bank(chapter.quiz_bank)
+    except ManifestError as exc:
+        bank, bank_note = None, f"the question bank cannot be loaded ({exc})"
+    items, outcomes = None, []
+    if bank is not None:
+        answers = quizstats.answers(store, chapter.quiz_id)
+        items = quizstats.item_stats(bank, answers)
+        outcomes = quizstats.outcome_results(bank, answers)
+    timelines, counts = _timelines(store)
+    dash = Dashboard(
+        chapter=chapter,
+        generated_at=generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        rows=rows,
+        tasks=tasks.stuck_tasks(store, chapter, records),
+        task_records=records,
+        items=items,
+        outcomes=outcomes,
+        bank_note=bank_note,
+        unbacked=evidence.unbacked_runs(store),
+        confined=evidence.confined_runs(store),
+        similar=evidence.similarity_flags(store),
+        timelines=timelines,
+        event_counts=counts,
+    )
+    dash.charts = _charts(dash)
+    return dash
+
+
+def _timelines(store: Store) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    rows = store.conn.execute(
+        f"""
+        SELECT learner, at, kind, payload, n FROM (
+            SELECT learner, id, at, kind, payload,
+                   ROW_NUMBER() OVER (PARTITION BY learner ORDER BY id DESC) AS rn,
+                   COUNT(*) OVER (PARTITION BY learner) AS n
+            FROM events)
+        WHERE rn <= {TIMELINE_EVENTS} ORDER BY learner, id"""
+    )
+    timelines: dict[str, list[dict]] = {}
+    counts: dict[str, int] = {}
+    for learner, at, kind, payload, n in rows:
+        try:
+            decoded = json.loads(payload)
+        except json.JSONDecodeError:
+            decoded = {"raw": payload}
+        timelines.setdefault(learner, []).append(
+            {"at": at, "kind": kind, "text": describe_event({"payload": decoded})}
+        )
+        counts[learner] = n
+    return timelines, counts
+
+
+def _charts(d: Dashboard) -> dict[str, str]:
+    ch = d.chapter
+    n = len(d.rows)
+    out = {}
+    counts = []
+    for i in range(len(ch.items)):
+        states = [r.status.items[i].state for r in d.rows]
+        done, locked = states.count(DONE), states.count(LOCKED)
+        counts.append((done, n - done - locked, locked))
+    out["progress"] = charts.progress_chart(
+        [it.id for it in ch.items],
+        counts,
+        f"Bar chart: learners who have done, may open, or cannot yet open each of the "
+        f"{len(ch.items)} read-order items; the numbers are in the matrix below.",
+    )
+    out["tasks"] = charts.tasks_chart(
+        [f"{t.lab_id} {t.task_id}" for t in d.tasks],
+        [t.tried for t in d.tasks],
+        [t.passing for t in d.tasks],
+        "Bar chart: per lab task, learners who tried it and learners whose latest result "
+        "passes; the numbers are in the table below.",
+    )
+    scores = [r.status.quiz_best for r in d.rows if r.status.quiz_best is not None]
+    if scores:
+        out["scores"] = charts.score_histogram(
+            scores,
+            ch.pass_mark,
+            f"Histogram of {len(scores)} best quiz scores in 10-point bins, "
+            f"{sum(s >= ch.pass_mark for s in scores)} at or above the pass mark of "
+            f"{ch.pass_mark:.0%}.",
+        )
+    rated = [i for i in d.items or [] if i.difficulty is not None]
+    if rated:
+        out["items"] = charts.items_scatter(
+            [i.difficulty for i in rated],
+            [i.discrimination if i.discrimination is not None else 0.0 for i in rated],
+            [bool(i.flag) for i in rated],
+            f"Scatter plot of {len(rated)} questions: difficulty against discrimination; "
+            f"{sum(bool(i.flag) for i in rated)} flagged, listed in the table below.",
+        )
+    if any(o.learners for o in d.outcomes):
+        out["outcomes"] = charts.outcome_heatmap(
+            [o.outcome for o in d.outcomes],
+            [o.bands for o in d.outcomes],
+            _BAND_NAMES,
+            "Heatmap: for each learning outcome, how many learners fall in each band of "
+            "proportion correct; the same numbers are in the table below.",
+        )
+    return out
+
+
+_BAND_NAMES = ["0–19%", "20–39%", "40–59%", "60–79%", "80–100%"]
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def render(d: Dashboard) -> str:
+    ch = d.chapter
+    title = f"{ch.id} — {ch.title}: mentor's dashboard"
+    sections = [_glance(d), _stuck(d), _quiz(d)]
+    proof = _evidence(d)
+    if proof:
+        sections.append(proof)
+    sections.append(_learners(d))
+    nav = "".join(
+        f'<li><a href="#{sid}">{esc(name)}</a></li>'
+        for sid, name in [
+            ("glance", "At a glance"),
+            ("stuck", "Where learners get stuck"),
+            ("quiz", "The quiz"),
+            *([("evidence", "What the records prove")] if proof else []),
+            ("learners", "Per learner"),
+        ]
+    )
+    meta = [
+        ("chapter", f"{ch.id} — {ch.title}"),
+        ("generated", d.generated_at),
+        ("harness", __version__),
+        ("learners", str(len(d.rows))),
+        ("quiz pass mark", f"{ch.pass_mark:.0%}"),
+    ]
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">\n'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{_asset('dashboard.css')}</style>\n</head>\n"
+        f'<body>\n<header><h1>{esc(title)}</h1>\n<dl class="meta">'
+        + "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in meta)
+        + f'</dl>\n<nav aria-label="Sections"><ul>{nav}</ul></nav></header>\n<main>\n'
+        + "\n".join(sections)
+        + "\n</main>\n"
+        f'<script type="application/json" id="dashboard-data">{_data_json(d)}</script>\n'
+        f"<script>{_asset('dashboard.js')}</script>\n</body></html>\n"
+    )
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _asset(name: str) -> str:
+    return resources.files("harness.cohort").joinpath(name).read_text(encoding="utf-8")
+
+
+def _figure(d: Dashboard, key: str, caption: str) -> str:
+    svg = d.charts.get(key)
+    if not svg:
+        return ""
+    return f'<figure class="chart">{svg}<figcaption>{esc(caption)}</figcaption></figure>'
+
+
+def _table(caption: str, head: list[str], rows: list[list[str]], *, tid: str, sortable=True):
+    """An accessible table; cells are HTML already escaped by the caller."""
+    cls = ' class="sortable"' if sortable else ""
+    ths = "".join(f'<th scope="col">{esc(h)}</th>' for h in head)
+    body = "".join(
+        "<tr>" + f'<th scope="row">{r[0]}</th>' + "".join(f"<td>{c}</td>" for c in r[1:]) + "</tr>"
+        for r in rows
+    )
+    return (
+        f'<div class="scroll"><table id="{tid}"{cls}><caption>{esc(caption)}</caption>'
+        f"<thead><tr>{ths}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def _glance(d: Dashboard) -> str:
+    ch = d.chapter
+    return (
+        '<section id="glance" aria-labelledby="glance-h"><h2 id="glance-h">The cohort at a '
+        "glance</h2>\n"
+        + _figure(
+            d,
+            "progress",
+            "Read order: learners done (green), able to open (orange), waiting for an "
+            "earlier item (grey).",
+        )
+        + '<p class="legend">Matrix legend: <span class="c d">✓</span> done · '
+        '<span class="c u">○</span> unlocked · <span class="c l">·</span> locked; lab tasks '
+        '<span class="c p">✓</span> latest check passes · <span class="c f">✗</span> latest '
+        'check fails · <span class="c s">?</span> self-reported only · blank: not tried; '
+        f"quiz: best score (pass mark {ch.pass_mark:.0%}); "
+        "reflections: words, as learners count them; ⚑ a flag (see the learner).</p>\n"
+        '<div class="controls" role="search">'
+        '<label>Learner <input id="filter-name" type="search" placeholder="name contains">'
+        "</label> "
+        '<label>Show <select id="filter-kind">'
+        '<option value="all">everyone</option><option value="flagged">flagged</option>'
+        '<option value="stuck">failing a task now</option>'
+        '<option value="quiz-below">quiz below the pass mark</option>'
+        '<option value="dod">Definition of Done complete</option>'
+        '<option value="idle">not started</option></select></label> '
+        '<label>Rows per page <select id="page-size"><option>25</option>'
+        f"<option selected>{PAGE_SIZE}</option><option>100</option>"
+        '<option value="0">all</option></select></label></div>\n'
+        '<div class="scroll"><table id="matrix" aria-describedby="matrix-status">'
+        f"<caption>Progress of {len(d.rows)} learner(s); select a column heading to sort."
+        "</caption><thead></thead><tbody></tbody></table></div>\n"
+        '<div class="pager"><button type="button" id="page-prev">Previous</button> '
+        '<span id="matrix-status" role="status" aria-live="polite"></span> '
+        '<button type="button" id="page-next">Next</button></div>\n'
+        "<noscript><p>The matrix and the per-learner view are drawn by the page's script; "
+        "`harness mentor report --format csv` has the same rows as text.</p></noscript>\n"
+        "</section>"
+    )
+
+
+def _stuck(d: Dashboard) -> str:
+    kinds = any(t.failure_kinds for t in d.tasks)
+    head = ["task", "title", "tried", "passing now", "stuck", "median tries to pass",
+            "median hours to pass"] + (["how failing checks ended"] if kinds else [])  # fmt: skip
+    rows = []
+    for t in d.tasks:
+        row = [
+            esc(f"{t.lab_id} {t.task_id}"),
+            esc(t.title),
+            str(t.tried),
+            str(t.passing),
+            f'<span class="{"warn" if t.stuck else ""}">{t.stuck}</span>',
+            _num(t.median_tries_to_pass, "{:.1f}"),
+            _num(t.median_hours_to_pass, "{:.1f}"),
+        ]
+        if kinds:
+            row.append(esc(", ".join(f"{k} ×{n}" for k, n in t.failure_kinds[:3]) or "—"))
+        rows.append(row)
+    worst = sorted((t for t in d.tasks if t.stuck), key=lambda t: -t.stuck)[:3]
+    summary = (
+        "Most learners stuck: "
+        + ", ".join(f"{t.lab_id} {t.task_id} ({t.stuck})" for t in worst)
+        + "."
+        if worst
+        else "Nobody is failing a task right now."
+    )
+    return (
+        '<section id="stuck" aria-labelledby="stuck-h"><h2 id="stuck-h">Where learners get '
+        f"stuck</h2>\n<p>{esc(summary)} A try is a check run that reported on the task; hours "
+        "run from the first try to the first pass.</p>\n"
+        + _figure(d, "tasks", "Per task: learners who tried (whole bar) and pass now (green).")
+        + _table("Lab tasks across the cohort", head, rows, tid="tasks-table")
+        + "</section>"
+    )
+
+
+def _quiz(d: Dashboard) -> str:
+    ch = d.chapter
+    scores = [r.status.quiz_best for r in d.rows if r.status.quiz_best is not None]
+    passed = sum(s >= ch.pass_mark for s in scores)
+    parts = [
+        '<section id="quiz" aria-labelledby="quiz-h"><h2 id="quiz-h">The quiz</h2>',
+        f"<p>{len(scores)} of {len(d.rows)} learner(s) finished quiz {esc(ch.quiz_id)}; "
+        f"{passed} reached the pass mark of {ch.pass_mark:.0%}.</p>",
+        _figure(d, "scores", "Best score per learner; the dashed line is the pass mark."),
+    ]
+    if d.items is None:
+        parts.append(f"<p>{esc(d.bank_note)}</p></section>")
+        return "".join(parts)
+    from harness.learning.quiz import MIN_ANSWERS
+
+    rated = [i for i in d.items if i.difficulty is not None]
+    flagged = [i for i in rated if i.flag]
+    parts.append(
+        f"<p>{len(rated)} of {len(d.items)} questions have statistics (at least {MIN_ANSWERS} "
+        "answers in finished attempts). Difficulty is the proportion correct; discrimination "
+        "is the point-biserial correlation with the rest of the attempt.</p>"
+    )
+    parts.append(_figure(d, "items", "Each question: difficulty against discrimination."))
+    if flagged:
+        parts.append(
+            _table(
+                f"Flagged questions ({len(flagged)})",
+                ["question", "outcome", "why", "answered", "difficulty", "discrimination"],
+                [
+                    [
+                        esc(i.question_id),
+                        esc(i.outcome),
+                        f'<span class="warn">{esc(i.flag)}</span>',
+                        str(i.answered),
+                        _pct(i.difficulty),
+                        _num(i.discrimination, "{:+.2f}"),
+                    ]
+                    for i in flagged
+                ],  # fmt: skip
+                tid="flagged-table",
+            )
+        )
+    else:
+        parts.append("<p>No question is flagged.</p>")
+    if rated:
+        parts.append(
+            "<details><summary>Every question with statistics</summary>"
+            + _table(
+                "Per-question statistics",
+                ["question", "outcome", "answered", "difficulty", "discrimination"],
+                [
+                    [
+                        esc(i.question_id),
+                        esc(i.outcome),
+                        str(i.answered),
+                        _pct(i.difficulty),
+                        _num(i.discrimination, "{:+.2f}"),
+                    ]
+                    for i in rated
+                ],  # fmt: skip
+                tid="items-table",
+            )
+            + "</details>"
+        )
+    if "outcomes" in d.charts:
+        parts.append(
+            "<h3>Results per learning outcome</h3>"
+            + _figure(d, "outcomes", "Learners per band of proportion correct, by outcome.")
+            + _table(
+                "Learners per band of proportion correct, by learning outcome",
+                ["outcome", "learners", *_BAND_NAMES, "mean"],
+                [
+                    [
+                        f'<abbr title="{esc(o.description)}">{esc(o.outcome)}</abbr>',
+                        str(o.learners),
+                        *map(str, o.bands),
+                        _pct(o.mean),
+                    ]
+                    for o in d.outcomes
+                ],  # fmt: skip
+                tid="outcomes-table",
+            )
+        )
+    parts.append("</section>")
+    return "\n".join(p for p in parts if p)
+
+
+def _evidence(d: Dashboard) -> str:
+    parts = []
+    if d.unbacked:
+        parts.append(
+            "<h3>Self-reported only</h3><p>These check rows have no matching event in the "
+            "learner's hash-chained log: the harness writes both together, so the row alone "
+            "proves nothing. Regrade before trusting them.</p>"
+            + _table(
+                "Check rows without an event",
+                ["learner", "lab", "task", "status", "recorded at"],
+                [
+                    [
+                        esc(u.learner),
+                        esc(u.lab_id),
+                        esc(u.task or "all"),
+                        f'<span class="warn">{esc(u.status)}</span>',
+                        esc(u.started_at[:16]),
+                    ]
+                    for u in d.unbacked
+                ],  # fmt: skip
+                tid="unbacked-table",
+            )
+        )
+    if d.confined:
+        parts.append(
+            "<h3>Confined check runs</h3><p>The latest full check per learner and lab that "
+            "records how learner code was isolated.</p>"
+            + _table(
+                "Isolation of the latest checks",
+                ["learner", "lab", "status", "isolation", "held-out seed", "at"],
+                [
+                    [
+                        esc(c.learner),
+                        esc(c.lab_id),
+                        esc(c.status),
+                        esc(c.isolation),
+                        "yes" if c.heldout_seed else "no",
+                        esc(c.started_at[:16]),
+                    ]
+                    for c in d.confined
+                ],  # fmt: skip
+                tid="confined-table",
+            )
+        )
+    if d.similar:
+        parts.append(
+            f"<h3>Copy similarity</h3><p>Tasks whose code is at least "
+            f"{evidence.SIMILARITY_FLAG:.0%} similar to another submission.</p>"
+            + _table(
+                "Similarity flags",
+                ["learner", "lab", "task", "similarity"],
+                [
+                    [
+                        esc(s.learner),
+                        esc(s.lab_id),
+                        esc(s.task),
+                        f'<span class="warn">{s.similarity:.0%}</span>',
+                    ]
+                    for s in d.similar
+                ],  # fmt: skip
+                tid="similarity-table",
+            )
+        )
+    if not parts:
+        return ""
+    return (
+        '<section id="evidence" aria-labelledby="evidence-h"><h2 id="evidence-h">What the '
+        "records prove</h2>\n" + "\n".join(parts) + "</section>"
+    )
+
+
+def _learners(d: Dashboard) -> str:
+    return (
+        '<section id="learners" aria-labelledby="learners-h"><h2 id="learners-h">Per learner'
+        "</h2>\n<p>Choose a learner (or select a name in the matrix): their timeline (latest "
+        f"{TIMELINE_EVENTS} events), reflections with their prompts, feedback and flags.</p>\n"
+        '<div class="controls"><label>Learner <input id="learner-pick" list="learner-names" '
+        'autocomplete="off"></label> <button type="button" id="learner-show">Show</button>'
+        '<datalist id="learner-names"></datalist></div>\n'
+        '<div id="learner-detail" aria-live="polite"></div></section>'
+    )
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "—" if value is None else fmt.format(value)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+# --- the data the page's script draws from --------------------------------------------------
+
+
+def _data_json(d: Dashboard) -> str:
+    ch = d.chapter
+    columns: list[dict] = [{"key": "name", "label": "learner", "group": "", "kind": "name"}]
+    columns += [
+        {"key": f"i:{it.id}", "label": it.id, "group": "read order", "kind": "state",
+         "title": it.title}
+        for it in ch.items
+    ]  # fmt: skip
+    for lab in ch.labs:
+        columns += [
+            {"key": f"t:{lab.id}:{t.id}", "label": t.id, "group": f"{lab.id} tasks",
+             "kind": "task", "title": t.title}
+            for t in lab.tasks
+        ]  # fmt: skip
+    columns.append({"key": "quiz", "label": "best", "group": "quiz", "kind": "pct"})
+    columns += [
+        {"key": f"r:{p.id}", "label": p.id, "group": "reflections (words)", "kind": "num",
+         "title": p.text}
+        for p in ch.reflections
+    ]  # fmt: skip
+    columns += [
+        {"key": "dod", "label": "DoD", "group": "", "kind": "frac"},
+        {"key": "feedback", "label": "feedback", "group": "", "kind": "num"},
+        {"key": "active", "label": "last active", "group": "", "kind": "text"},
+        {"key": "flags", "label": "flags", "group": "", "kind": "flags"},
+    ]
+    flags = _flags(d)
+    unbacked = {u.run_id for u in d.unbacked}
+    code = {DONE: "d", LOCKED: "l"}
+    learners = []
+    for row in d.rows:
+        st = row.status
+        name = row.name
+        cells: list[Any] = [name]
+        cells += [code.get(s.state, "u") for s in st.items]
+        for lab in ch.labs:
+            for t in lab.tasks:
+                rec = d.task_records.get((name, lab.id, t.id))
+                if rec is None:
+                    cells.append("")
+                elif rec.latest_run in unbacked:
+                    cells.append("s")  # from a row the event log does not back
+                else:
+                    cells.append("p" if rec.latest_pass else "f")
+        cells.append(st.quiz_best)
+        cells += [row.reflection_words[p.id] for p in ch.reflections]
+        cells += [
+            [row.dod_done, len(st.dod)],
+            len(st.feedback),
+            (row.last_activity or "")[:16].replace("T", " "),
+            flags.get(name, []),
+        ]
+        learners.append(
+            {
+                "cells": cells,
+                "quizAttempts": st.quiz_attempts,
+                "next": row.next_item,
+                "dod": [[e.label, e.done, e.detail] for e in st.dod],
+                "labs": [
+                    [c.lab_id, c.status, c.passed, c.failed, c.metric_name, c.metric_value]
+                    for c in row.labs
+                ],
+                "reflections": {p.id: st.reflections.get(p.id, "") for p in ch.reflections},
+                "feedback": [
+                    [f["at"][:16], f["mentor"], f["target"], f["text"]] for f in st.feedback
+                ],
+                "events": [
+                    [e["at"][:16].replace("T", " "), e["kind"], e["text"]]
+                    for e in d.timelines.get(name, [])
+                ],  # fmt: skip
+                "eventCount": d.event_counts.get(name, 0),
+            }
+        )
+    doc = {
+        "passMark": ch.pass_mark,
+        "pageSize": PAGE_SIZE,
+        "timelineEvents": TIMELINE_EVENTS,
+        "prompts": {p.id: p.text for p in ch.reflections},
+        "columns": columns,
+        "learners": learners,
+    }
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    # Inside <script>, "</" or "<!--" could end the element early: no "<" at all, then.
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _flags(d: Dashboard) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for u in d.unbacked:
+        out.setdefault(u.learner, []).append(
+            f"self-reported only: {u.lab_id}{' ' + u.task if u.task else ''} {u.status} "
+            "has no event in the log"
+        )
+    for s in d.similar:
+        out.setdefault(s.learner, []).append(
+            f"similar code: {s.lab_id} {s.task} {s.similarity:.0%}"
+        )
+    return out
