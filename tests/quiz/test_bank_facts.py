@@ -47,6 +47,15 @@ COMPUTED = {
     "llava15-total-data": 558 + 665,
     "eval-mme-subtasks": 10 + 4,
     "eval-mme-max-perception": 10 * (100 + 100),
+    "eval-mmmu-size": 150 + 900 + 10_500,  # dev + validation + test, the paper's "11.5K"
+    "vit-registers-positions": (224 // 14) ** 2 + 1 + 4,
+    "whisper-mel-steps": round(27 * math.log(2000 / 1000) / math.log(6.4), 1),
+    "whisper-learned-params": 37_760_256 - 1_500 * 384,
+    "whisper-prompt-cap": 448 // 2 - 1,
+    "whisper-wav2vec-codes": 320 * 320,
+    "xattn-perceiver-cost": 224 * 224 * 512,
+    "fusion-codec-bitrate": 75 * 8 * int(math.log2(1024)),
+    "llava-anyres-tokens": (2 * 2 + 1) * (336 // 14) ** 2,
 }
 
 # Numbers that are facts from the papers, not arithmetic (see the page sections cited).
@@ -68,7 +77,6 @@ PAPER_FACTS = {
     "llava15-pretrain-pairs": "LLaVA-1.5 paper, 558K",
     "llava-instruct-size": "LLaVA paper, LLaVA-Instruct-158K",
     "llava15-instruct-size": "LLaVA-1.5 paper, 665K mix",
-    "eval-mmmu-size": "MMMU paper, 11.5K questions",
     "eval-mmmu-disciplines": "MMMU paper, 6 disciplines",
 }
 
@@ -131,3 +139,107 @@ def test_the_quiz_engine_does_not_import_textual():
     code = "import sys, harness.learning.quiz; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- a bank without tells (issue 16, part 4) ------------------------------------------------
+
+
+def _singles(bank):
+    return [q for q in bank.questions if q.kind == "single"]
+
+
+def test_the_key_is_not_predicted_by_its_length(bank):
+    singles = _singles(bank)
+    assert len(singles) >= 60
+    longest = [q.id for q in singles if len(q.correct[0]) == max(map(len, q.choices))]
+    shortest = [q.id for q in singles if len(q.correct[0]) == min(map(len, q.choices))]
+    # "pick the longest" must not pass, and neither must its mirror image
+    assert len(longest) <= 0.35 * len(singles), longest
+    assert len(longest) >= 0.10 * len(singles), "the key is almost never the longest: a tell"
+    assert len(shortest) <= 0.35 * len(singles), shortest
+
+
+def test_keys_spread_evenly_over_positions_after_the_engines_shuffle(bank):
+    from harness.learning.quiz import draw
+
+    seeds = range(200)
+    per_position: Counter[int] = Counter()
+    per_item: dict[str, Counter[int]] = {}
+    for seed in seeds:
+        for presented in draw(bank, seed, len(bank.questions)):
+            q = presented.question
+            if q.kind != "single" or len(presented.choices) != 4:
+                continue
+            where = presented.choices.index(q.correct[0])
+            per_position[where] += 1
+            per_item.setdefault(q.id, Counter())[where] += 1
+    total = sum(per_position.values())
+    for position in range(4):
+        assert abs(per_position[position] / total - 0.25) < 0.0125, per_position
+    for qid, counts in per_item.items():
+        assert max(counts.values()) <= 0.40 * len(seeds), (qid, counts)
+
+
+def test_authored_keys_are_not_all_in_one_place(bank):
+    # should the shuffle ever be lost, the authored order must not give the key away either
+    positions = Counter(q.choices.index(q.correct[0]) for q in _singles(bank))
+    assert max(positions.values()) <= 0.40 * len(_singles(bank)), positions
+
+
+# distractors taken from the mistakes learners actually make (the labs' mistake catalogue)
+MISCONCEPTIONS = {
+    "xattn-mask-after-softmax": "padded keys get zero weight, so the outputs are identical",
+    "xattn-softmax-shift": "To sharpen the distribution",
+    "clip-one-direction": "both halves have the same gradient",
+    "whisper-hann": "At both ends",
+    "whisper-mel-shape": "100 → 200 Hz and 1 → 2 kHz are equal steps",
+    "whisper-wav2vec-finetune": "Only the new output layer",
+    "whisper-en-prompt": "<|startoftranscript|> <|en|> <|transcribe|> <|notimestamps|>",
+    "llava-clip-features": "CLIP's joint image embedding",
+    "whisper-longform-seek": "Exactly 30 s after the previous start",
+}
+
+
+@pytest.mark.parametrize("qid,wrong", sorted(MISCONCEPTIONS.items()))
+def test_misconceptions_are_offered_as_distractors(bank, qid, wrong):
+    q = bank.question(qid)
+    offered = [c for c in q.choices if wrong in c]
+    assert offered and not set(offered) & set(q.correct), (qid, q.choices)
+
+
+# --- every gap of issue 17 is taught and asked ------------------------------------------------
+
+GAPS = {
+    "long-form guards": [
+        "whisper-longform-seek",
+        "whisper-longform-fallback",
+        "whisper-prompt-cap",
+    ],
+    "DeiT": ["vit-deit"],
+    "CLIP features in LLaVA": ["llava-clip-features"],
+    "Perceiver bottleneck": ["fusion-perceiver-idea", "xattn-perceiver-cost"],
+    "Q-Former stages": ["fusion-qformer-stages"],
+    "wav2vec 2.0 quantiser and masking": ["whisper-wav2vec-codes", "whisper-wav2vec-masking"],
+    "evaluation caveats": ["eval-llm-judge", "eval-pope", "eval-blind-answer", "eval-mmmu-pro"],
+    "AnyRes": ["llava-anyres-tokens"],
+    "register tokens": ["vit-registers", "vit-registers-positions"],
+    "audio LLMs and codecs": ["llava-audio-llm", "fusion-audio-tokens", "fusion-codec-bitrate"],
+    "fusion terminology": ["fusion-chameleon-terms"],
+}
+
+
+@pytest.mark.parametrize("gap", sorted(GAPS))
+def test_each_gap_has_a_quiz_item_pointing_at_its_paragraph(bank, gap):
+    for qid in GAPS[gap]:
+        q = bank.question(qid)
+        assert q.explanation and q.section.heading in page_headings(
+            load_chapter().item(q.section.item).path
+        )
+
+
+def test_the_resampler_is_not_the_perceiver():
+    from harness.learning.quiz import load_bank
+    from harness.paths import QUIZZES_DIR
+
+    q = load_bank(QUIZZES_DIR / "X2.yaml").question("fusion-resampler-name")
+    assert "Perceiver" not in q.accept and "Perceiver Resampler" in q.accept
