@@ -106,6 +106,7 @@ class Chapter:
     reflections_file: str
     reflections: tuple[Reflection, ...]
     source: Path
+    reflection_min_words: int = 0  # words each reflection needs for the Definition of Done
 
     def item(self, item_id: str) -> Item:
         for item in self.items:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.chapter import Chapter, Item, Lab, Task
+from harness.learning.reflections import reflection_state
 from harness.store import Store
 
 DONE, UNLOCKED, LOCKED = "done", "unlocked", "locked"
@@ -210,15 +211,9 @@ def compute_status(store: Store, chapter: Chapter, learner: str) -> Status:
         for lab in labs
         if lab.lab_id in chapter.dod_labs
     ]
-    for prompt in chapter.reflections:
-        text = reflections.get(prompt.id, "").strip()
-        dod.append(
-            DodEntry(
-                f"reflection: {prompt.id}",
-                bool(text),
-                words(len(text.split())) if text else "not written",
-            )
-        )
+    for prompt in chapter.reflections:  # length, subject and mentors' "needs work" marks
+        state = reflection_state(store, chapter, learner, prompt)
+        dod.append(DodEntry(f"reflection: {prompt.id}", state.done, state.detail))
     dod.append(
         DodEntry(
             f"quiz {chapter.quiz_id} ≥ {chapter.pass_mark:.0%}",
@@ -308,8 +303,9 @@ def next_step(
             + (f"{status.quiz_best:.0%}" if status.quiz_best is not None else "none yet"),
         )
     for prompt in chapter.reflections:
-        if not status.reflections.get(prompt.id, "").strip():
-            return ("harness tui", f"reflection '{prompt.id}' is not written yet: {prompt.text}")
+        entry = next((e for e in status.dod if e.label == f"reflection: {prompt.id}"), None)
+        if entry is not None and not entry.done:
+            return ("harness tui", f"reflection '{prompt.id}' ({entry.detail}): {prompt.text}")
     return ("harness status", "the Definition of Done is complete: ask a mentor to review")
 
 
