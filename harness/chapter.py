@@ -33,6 +33,7 @@ class Task:
     id: str
     title: str
     functions: tuple[str, ...] = ()  # the entry module's functions this task asks for
+    outcome: str | None = None  # the quiz bank's learning outcome this task gives evidence for
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Lab:
 class Reflection:
     id: str
     text: str
+    subject: tuple[str, ...] = ()  # words or phrases; a reflection must mention at least one
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ _TOP_KEYS = {
 }
 _ITEM_KEYS = {"id", "kind", "title", "path", "after"}
 _LAB_KEYS = {"id", "package", "entry", "time_limit_s", "tasks", "solution", "given"}
-_TASK_KEYS = {"id", "title", "functions"}
+_TASK_KEYS = {"id", "title", "functions", "outcome"}
 _QUIZ_KEYS = {"id", "bank", "pass_mark"}
 _DOD_KEYS = {"labs", "reflections", "quiz_min_score"}
 
@@ -167,16 +169,20 @@ def load_chapter(path: Path | str | None = None) -> Chapter:
     refl = r.mapping(
         dod["reflections"],
         "definition_of_done.reflections",
-        {"file", "prompts"},
+        {"file", "prompts", "min_words"},
         {"file", "prompts"},
     )
+    min_words = refl.get("min_words", 0)
+    if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 0:
+        raise r.fail("reflections.min_words", f"expected a whole number >= 0, got {min_words!r}")
     prompts = []
     for i, p in enumerate(r.items(refl["prompts"], "reflections.prompts")):
-        p = r.mapping(p, f"reflections.prompts[{i}]", {"id", "text"}, {"id", "text"})
+        p = r.mapping(p, f"reflections.prompts[{i}]", {"id", "text", "subject"}, {"id", "text"})
         prompts.append(
             Reflection(
                 r.text(p["id"], f"reflections.prompts[{i}].id"),
                 r.text(p["text"], f"reflections.prompts[{i}].text"),
+                r.texts(p.get("subject"), f"reflections.prompts[{i}].subject", required=False),
             )
         )
 
@@ -194,6 +200,7 @@ def load_chapter(path: Path | str | None = None) -> Chapter:
         reflections_file=r.text(refl["file"], "reflections.file"),
         reflections=tuple(prompts),
         source=path,
+        reflection_min_words=min_words,
     )
 
 
@@ -254,7 +261,11 @@ def _load_labs(r: Reader, raw_labs: Any, item_ids: list[str]) -> list[Lab]:
                     f"{where}.tasks[{j}]", f"task id must be an identifier, got {task_id!r}"
                 )
             functions = r.texts(t.get("functions"), f"{where}.tasks[{j}].functions", required=False)
-            tasks.append(Task(task_id, r.text(t["title"], f"{where}.tasks[{j}].title"), functions))
+            outcome = t.get("outcome")
+            if outcome is not None:
+                outcome = r.text(outcome, f"{where}.tasks[{j}].outcome")
+            title = r.text(t["title"], f"{where}.tasks[{j}].title")
+            tasks.append(Task(task_id, title, functions, outcome))
         entry = r.text(raw["entry"], f"{where}.entry")
         solution = r.texts(raw.get("solution"), f"{where}.solution", required=False)
         if solution and entry not in solution:
