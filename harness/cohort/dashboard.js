@@ -190,9 +190,9 @@
                     ...flags.map((f) => el("li", { text: "⚑ " + f }))));
     }
     parts.push(el("h4", { text: "Definition of Done" }),
-      el("ul", {}, ...L.dod.map(([label, done, detail]) =>
+      el("ul", {}, ...L.dod.map(([done, detail], k) =>
         el("li", {}, el("span", { class: done ? "p" : "f", text: done ? "✓ " : "✗ " }),
-           `${label}: ${detail}`))));
+           `${data.dodLabels[k]}: ${detail}`))));
     const labRows = L.labs.map(([lab, status, passed, failed, metric, value]) =>
       el("tr", {}, el("th", { scope: "row", text: lab }),
          el("td", { text: status === null ? "never checked" : `${status}: ${passed} passed, ${failed} failed` }),

@@ -35,7 +35,7 @@ from harness.cohort import charts, evidence, quizstats, tasks
 from harness.cohort.views import DONE, LOCKED, LearnerRow, describe_event, overview
 from harness.store import Store
 
-TIMELINE_EVENTS = 30  # per learner in the file; `harness mentor timeline NAME` has them all
+TIMELINE_EVENTS = 20  # per learner in the file; `harness mentor timeline NAME` has them all
 PAGE_SIZE = 50
 
 
@@ -93,26 +93,27 @@ def build(store: Store, chapter: Chapter, *, generated_at: str | None = None) ->
 
 
 def _timelines(store: Store) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    # The newest events of each learner by an index seek on events(learner, id), not a
+    # window over the whole log.
+    counts = dict(store.conn.execute("SELECT learner, COUNT(*) FROM events GROUP BY learner"))
     rows = store.conn.execute(
         f"""
-        SELECT learner, at, kind, payload, n FROM (
-            SELECT learner, id, at, kind, payload,
-                   ROW_NUMBER() OVER (PARTITION BY learner ORDER BY id DESC) AS rn,
-                   COUNT(*) OVER (PARTITION BY learner) AS n
-            FROM events)
-        WHERE rn <= {TIMELINE_EVENTS} ORDER BY learner, id"""
+        SELECT e.learner, e.at, e.kind, e.payload FROM learners l JOIN events e
+        ON e.id IN (SELECT id FROM events WHERE learner = l.name
+                    ORDER BY id DESC LIMIT {TIMELINE_EVENTS})
+        ORDER BY e.learner, e.id"""
     )
     timelines: dict[str, list[dict]] = {}
-    counts: dict[str, int] = {}
-    for learner, at, kind, payload, n in rows:
+    for learner, at, kind, payload in rows:
         try:
             decoded = json.loads(payload)
         except json.JSONDecodeError:
             decoded = {"raw": payload}
+        if isinstance(decoded, dict):  # `task=None` says nothing a reader needs
+            decoded = {k: v for k, v in decoded.items() if v is not None}
         timelines.setdefault(learner, []).append(
             {"at": at, "kind": kind, "text": describe_event({"payload": decoded})}
         )
-        counts[learner] = n
     return timelines, counts
 
 
@@ -559,7 +560,7 @@ def _data_json(d: Dashboard) -> str:
                 "cells": cells,
                 "quizAttempts": st.quiz_attempts,
                 "next": row.next_item,
-                "dod": [[e.label, e.done, e.detail] for e in st.dod],
+                "dod": [[e.done, e.detail] for e in st.dod],
                 "labs": [
                     [c.lab_id, c.status, c.passed, c.failed, c.metric_name, c.metric_value]
                     for c in row.labs
@@ -580,6 +581,7 @@ def _data_json(d: Dashboard) -> str:
         "pageSize": PAGE_SIZE,
         "timelineEvents": TIMELINE_EVENTS,
         "prompts": {p.id: p.text for p in ch.reflections},
+        "dodLabels": [e.label for e in d.rows[0].status.dod] if d.rows else [],
         "columns": columns,
         "learners": learners,
     }

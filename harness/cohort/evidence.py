@@ -12,7 +12,6 @@ Each list is empty when its data is absent, and a view shows a section only when
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 
@@ -58,22 +57,15 @@ def unbacked_runs(store: Store) -> list[UnbackedRun]:
     any rows beyond those are unbacked.
     """
     logged: Counter = Counter()
-    for learner, payload in store.conn.execute(
-        "SELECT learner, payload FROM events WHERE kind = 'check.run'"
+    for *key, n in store.conn.execute(
+        """
+        SELECT learner, json_extract(payload, '$.lab'), json_extract(payload, '$.impl'),
+               json_extract(payload, '$.task'), json_extract(payload, '$.status'),
+               json_extract(payload, '$.passed'), json_extract(payload, '$.failed'), COUNT(*)
+        FROM events WHERE kind = 'check.run' AND json_valid(payload)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7"""
     ):
-        try:
-            p = json.loads(payload)
-        except json.JSONDecodeError:
-            continue
-        logged[
-            learner,
-            p.get("lab"),
-            p.get("impl"),
-            p.get("task"),
-            p.get("status"),
-            p.get("passed"),
-            p.get("failed"),
-        ] += 1
+        logged[tuple(key)] = n
     out = []
     for run_id, learner, lab_id, impl, task, status, passed, failed, at in store.conn.execute(
         "SELECT id, learner, lab_id, impl, task, status, passed, failed, started_at "

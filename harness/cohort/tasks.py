@@ -45,17 +45,14 @@ class TaskSummary:
     failure_kinds: tuple[tuple[str, int], ...]  # how failing checks ended, most common first
 
 
+# Per (run, task): how many of the task's checks did not pass. Grouping by run_id walks the
+# runs in id order, which is each learner's chronological order: no further sort needed.
 _PER_TASK = """
-WITH per_run AS (
-    SELECT c.learner, c.lab_id, r.task, c.id AS run_id, c.started_at,
-           SUM(r.status != 'pass') AS bad
-    FROM check_results r JOIN check_runs c ON c.id = r.run_id
-    WHERE c.learner IS NOT NULL AND c.impl = 'learner' AND c.status != 'cancelled'
-          AND r.task IS NOT NULL
-    GROUP BY r.run_id, r.task
-)
-SELECT learner, lab_id, task, run_id, started_at, bad FROM per_run
-ORDER BY learner, lab_id, task, run_id
+SELECT c.learner, c.lab_id, r.task, r.run_id, c.started_at, SUM(r.status != 'pass')
+FROM check_results r JOIN check_runs c ON c.id = r.run_id
+WHERE c.learner IS NOT NULL AND c.impl = 'learner' AND c.status != 'cancelled'
+      AND r.task IS NOT NULL
+GROUP BY r.run_id, r.task
 """
 
 _FAILURE_KINDS = """
@@ -69,26 +66,20 @@ GROUP BY c.lab_id, r.task, r.kind
 
 def task_records(store: Store) -> dict[tuple[str, str, str], TaskRecord]:
     """(learner, lab, task) -> that learner's record with the task."""
-    out: dict[tuple[str, str, str], TaskRecord] = {}
-    key = None
-    tries = 0
-    first_try = first_pass = None
-    to_pass = None
-    latest_bad = latest_run = 0
+    # [tries, latest_bad, first_try, first_pass, tries_to_pass, latest_run]
+    acc: dict[tuple[str, str, str], list] = {}
     for learner, lab_id, task, run_id, at, bad in store.conn.execute(_PER_TASK):
-        if (learner, lab_id, task) != key:
-            if key is not None:
-                out[key] = TaskRecord(
-                    tries, latest_bad == 0, first_try, first_pass, to_pass, latest_run
-                )
-            key, tries, first_try, first_pass, to_pass = (learner, lab_id, task), 0, at, None, None
-        tries += 1
-        latest_bad, latest_run = bad, run_id
-        if bad == 0 and first_pass is None:
-            first_pass, to_pass = at, tries
-    if key is not None:
-        out[key] = TaskRecord(tries, latest_bad == 0, first_try, first_pass, to_pass, latest_run)
-    return out
+        rec = acc.get((learner, lab_id, task))
+        if rec is None:
+            rec = acc[learner, lab_id, task] = [0, 0, at, None, None, 0]
+        rec[0] += 1
+        rec[1], rec[5] = bad, run_id
+        if bad == 0 and rec[3] is None:
+            rec[3], rec[4] = at, rec[0]
+    return {
+        key: TaskRecord(tries, bad == 0, first, first_pass, to_pass, run)
+        for key, (tries, bad, first, first_pass, to_pass, run) in acc.items()
+    }
 
 
 def stuck_tasks(
