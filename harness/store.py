@@ -697,6 +697,7 @@ class Store:
                 "SELECT r.id AS run_id, r.lab_id, c.task, MIN(c.status = 'pass') AS passed, "
                 "r.started_at AS at FROM check_runs r JOIN check_results c ON c.run_id = r.id "
                 "WHERE r.learner = ? AND r.impl = 'learner' AND r.id > ? AND c.task IS NOT NULL "
+                "AND r.status != 'cancelled' "
                 "GROUP BY r.id, c.task ORDER BY r.id, c.task",
                 [learner, last_run],
             )
@@ -853,6 +854,7 @@ class Store:
                                           ORDER BY r.id DESC) AS newest
                 FROM check_runs r JOIN check_results c ON c.run_id = r.id
                 WHERE r.impl = 'learner' AND r.learner IS NOT NULL AND c.task IS NOT NULL
+                      AND r.status != 'cancelled'
                 GROUP BY r.id, c.task
             ) t JOIN temp.outcome_map m ON m.kind = 'task' AND m.ref = t.ref
             WHERE t.newest = 1 {who} GROUP BY t.learner, m.outcome
