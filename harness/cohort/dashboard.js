@@ -210,6 +210,10 @@
         el("h5", { text: `${id} — ${n === 1 ? "1 word" : n + " words"}` }),
         el("p", { class: "prompt", text: prompt }),
         text.trim() ? el("blockquote", { text }) : el("p", { class: "f", text: "not written" }),
+        L.marks[id] ? el("p", { class: L.marks[id][0] === "needs_work" ? "feedback mark" : "mark" },
+          el("strong", { text: L.marks[id][0] === "needs_work"
+            ? `Marked “needs work” by ${L.marks[id][1]} (version ${L.marks[id][3]}): `
+            : `Marked ok by ${L.marks[id][1]}: ` }), L.marks[id][2]) : null,
         ...L.feedback.filter((f) => f[2] === "reflection:" + id).map(([at, who, , t]) =>
           el("p", { class: "feedback" }, el("strong", { text: `${who}, ${at.replace("T", " ")}: ` }), t))));
     }

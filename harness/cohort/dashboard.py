@@ -54,6 +54,7 @@ class Dashboard:
     similar: list[evidence.SimilarityFlag]
     timelines: dict[str, list[dict]]
     event_counts: dict[str, int]
+    marks: list[dict]  # the latest mentor mark per (learner, reflection prompt)
     charts: dict[str, str] = field(default_factory=dict)
 
 
@@ -87,9 +88,19 @@ def build(store: Store, chapter: Chapter, *, generated_at: str | None = None) ->
         similar=evidence.similarity_flags(store),
         timelines=timelines,
         event_counts=counts,
+        marks=_latest_marks(store),
     )
     dash.charts = _charts(dash)
     return dash
+
+
+def _latest_marks(store: Store) -> list[dict]:
+    cur = store.conn.execute(
+        "SELECT learner, prompt_id, verdict, mentor, feedback, version, MAX(id) "
+        "FROM reflection_marks GROUP BY learner, prompt_id"
+    )
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur]
 
 
 def _timelines(store: Store) -> tuple[dict[str, list[dict]], dict[str, int]]:
@@ -529,6 +540,10 @@ def _data_json(d: Dashboard) -> str:
         {"key": "active", "label": "last active", "group": "", "kind": "text"},
         {"key": "flags", "label": "flags", "group": "", "kind": "flags"},
     ]
+    marks = {
+        (m["learner"], m["prompt_id"]): [m["verdict"], m["mentor"], m["feedback"], m["version"]]
+        for m in d.marks
+    }
     flags = _flags(d)
     unbacked = {u.run_id for u in d.unbacked}
     code = {DONE: "d", LOCKED: "l"}
@@ -566,6 +581,7 @@ def _data_json(d: Dashboard) -> str:
                     for c in row.labs
                 ],
                 "reflections": {p.id: st.reflections.get(p.id, "") for p in ch.reflections},
+                "marks": {p.id: marks[name, p.id] for p in ch.reflections if (name, p.id) in marks},
                 "feedback": [
                     [f["at"][:16], f["mentor"], f["target"], f["text"]] for f in st.feedback
                 ],

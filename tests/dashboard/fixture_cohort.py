@@ -143,6 +143,7 @@ def build_fixture_cohort(store: Store, chapter: Chapter) -> None:
     _quiz(store, "dev")
     store.save_reflection("dev", "fusion", "It depends on the task.")
     store.add_feedback("dev", "mia", "reflection:fusion", NEEDS_WORK)
+    store.mark_reflection("dev", "fusion", "mia", "needs_work", NEEDS_WORK)
 
     store.add_learner("eli")
     store.record_page("eli", theory[0], "opened")

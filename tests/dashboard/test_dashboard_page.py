@@ -1,0 +1,142 @@
+"""The dashboard's page without a browser: one offline file, and what it says about the
+fixture cohort (tests/dashboard/fixture_cohort.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+from fixture_cohort import FORGED, NEEDS_WORK
+
+from harness.cohort import dashboard
+
+
+def _data(html: str) -> dict:
+    text = re.search(r'id="dashboard-data">(.*?)</script>', html, re.S).group(1)
+    return json.loads(text)
+
+
+def test_the_page_asks_for_nothing_outside_itself(page_file):
+    html = page_file.read_text(encoding="utf-8")
+    assert "default-src 'none'" in html  # the browser refuses any fetch, should one slip in
+    links = re.findall(r'\b(?:src|href|action|srcset|poster)\s*=\s*"([^"]*)"', html)
+    assert all(link.startswith(("#", "data:")) for link in links), links
+    assert not re.search(r"url\(\s*['\"]?(?!data:|#)", html)  # CSS reaches out with url()
+    outside = set(re.findall(r"https?://[^\s\"'<>)]+", html))
+    assert outside <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, outside
+    assert html.count("<script") == 2 and "<link" not in html and "<iframe" not in html
+
+
+def test_the_page_names_chapter_date_version_and_pass_mark(page_file):
+    html = page_file.read_text(encoding="utf-8")
+    for text in ("X2 — Multi-modal Models", "2026-11-30 10:00 UTC", "0.1.0", "80%"):
+        assert text in html
+
+
+def test_a_forged_result_is_self_reported_only(board, page_file):
+    assert [(u.learner, u.lab_id, u.status) for u in board.unbacked] == [(FORGED, "lab-00", "pass")]
+    html = page_file.read_text(encoding="utf-8")
+    assert 'id="evidence"' in html and "Self-reported only" in html
+    cleo = next(r for r in _data(html)["learners"] if r["cells"][0] == FORGED)
+    assert any("self-reported only" in f for f in cleo["cells"][-1])
+    # Her lab-00 task cells come from the forged row: "s", not a pass.
+    assert "s" in cleo["cells"] and "p" not in cleo["cells"][9:14]
+
+
+def test_sections_appear_only_with_their_data(board):
+    html = dashboard.render(board)
+    assert "Confined check runs" not in html and "Copy similarity" not in html
+    assert "how failing checks ended" not in html  # no check recorded a failure kind
+    assert "hints" not in html.lower()
+
+
+def test_isolation_and_similarity_appear_when_recorded(chapter, tmp_path):
+    from harness.store import Store
+
+    store = Store.memory()
+    store.add_learner("ana")
+    run = store.conn.execute(
+        "INSERT INTO check_runs (learner, lab_id, impl, task, status, passed, failed, "
+        "started_at, duration_s, isolation, heldout_seed) VALUES ('ana', 'lab-00', 'learner', "
+        "NULL, 'pass', 5, 0, '2026-11-30T10:00:00+00:00', 1, 'bubblewrap', 1234)"
+    ).lastrowid
+    store.conn.executemany(
+        "INSERT INTO check_similarity (run_id, task, similarity) VALUES (?, ?, ?)",
+        [(run, "patchify", 0.97), (run, "block", 0.4)],
+    )
+    html = dashboard.render(dashboard.build(store, chapter))
+    assert "Confined check runs" in html and "bubblewrap" in html
+    assert "Copy similarity" in html and "97%" in html and "40%" not in html
+    ana = _data(html)["learners"][0]
+    assert ana["cells"][-1] == [
+        "self-reported only: lab-00 pass has no event in the log",
+        "similar code: lab-00 patchify 97%",
+    ]
+
+
+def test_reflections_in_words_with_their_prompt_and_feedback(page_file, chapter):
+    data = _data(page_file.read_text(encoding="utf-8"))
+    dev = next(r for r in data["learners"] if r["cells"][0] == "dev")
+    fusion = [c["key"] for c in data["columns"]].index("r:fusion")
+    assert dev["cells"][fusion] == 5  # "It depends on the task."
+    assert data["prompts"]["fusion"] == chapter.reflections[0].text
+    assert [f[3] for f in dev["feedback"] if f[2] == "reflection:fusion"] == [NEEDS_WORK]
+    assert dev["marks"]["fusion"][0] == "needs_work"
+
+
+def test_the_quiz_flags_the_three_kinds_of_question(board):
+    flags = {i.question_id: i.flag for i in board.items if i.flag}
+    assert flags["patchify-tokens-224-16"] == "everyone right"
+    assert flags["vit-class-token"] == "everyone wrong"
+    assert flags["clip-pairs"] == "negative discrimination"
+
+
+def test_item_statistics_agree_with_the_quiz_engine(fixture_store, board, chapter):
+    from harness.learning.quiz import load_bank, question_stats
+
+    engine = {s.question_id: s for s in question_stats(fixture_store, load_bank(chapter.quiz_bank))}
+    for item in board.items:
+        ref = engine[item.question_id]
+        assert (item.answered, item.difficulty) == (ref.answered, ref.difficulty)
+        if item.discrimination is None:
+            assert ref.discrimination is None
+        else:
+            assert abs(item.discrimination - ref.discrimination) < 1e-12
+
+
+def test_where_learners_get_stuck(board):
+    by_task = {(t.lab_id, t.task_id): t for t in board.tasks}
+    attention = by_task["lab-00", "attention"]
+    # ada, cleo (her forged row counts as a try: it is in the table), dev pass; ben does not.
+    assert (attention.tried, attention.passing, attention.stuck) == (4, 3, 1)
+    layernorm = by_task["lab-00", "layernorm"]
+    assert layernorm.median_tries_to_pass == 1.5  # ada at once; ben on his second try
+    assert by_task["lab-02", "frames"].tried == 1
+
+
+def test_the_dashboard_never_imports_textual():
+    code = "import harness.cohort.dashboard, json, sys; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "textual" not in set(json.loads(out.stdout))
+
+
+def test_the_cli_writes_the_page(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    db = tmp_path / "p.db"
+    runner = CliRunner()
+    env = {"HARNESS_DB": str(db), "HARNESS_LEARNERS": str(tmp_path / "learners")}
+    assert runner.invoke(main, ["learner", "add", "ana"], env=env).exit_code == 0
+    out = tmp_path / "board.html"
+    result = runner.invoke(main, ["mentor", "dashboard", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"wrote the dashboard of 1 learner(s) to {out}" in result.output
+    assert _data(out.read_text(encoding="utf-8"))["learners"][0]["cells"][0] == "ana"
+    report = runner.invoke(main, ["mentor", "report", "--format", "html"], env=env)
+    assert report.output.startswith("<!doctype html>")
