@@ -8,6 +8,7 @@ quiz engine at import time; screens import those lazily when they need them.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from harness.learners import create_folders
 from harness.progress import next_step_for
 from harness.store import Store, StoreError
 from harness.tui.commands import Command, CommandError, from_next_step, parse_command
+from harness.tui.jobs import Job, JobRunner, clean_message
 from harness.tui.palette import HarnessCommands
 from harness.tui.screens.home import HomeScreen
 
@@ -54,6 +56,8 @@ class HarnessApp(App[None]):
     ):
         super().__init__()
         self.on_learner = on_learner
+        self.jobs = JobRunner(self)
+        self.jobs.listen(self._job_event)
         self.store = store
         self.chapter = chapter
         self.learner = learner
@@ -69,11 +73,41 @@ class HarnessApp(App[None]):
         title: str = "",
         severity: SeverityLevel = "information",
         timeout: float | None = None,
-        markup: bool = False,
+        markup: bool | None = None,
     ) -> None:
-        """Notifications carry data (a typed page id, an error naming a file, learner output),
-        so they are plain text unless asked: as markup, '[/x]' would crash the toast."""
+        """Our notifications carry data (a typed page id, an error naming a file, learner
+        output), so they are plain text unless asked: as markup, '[/x]' would crash the toast.
+        Textual's own toasts (ctrl+c's hint, a saved screenshot) are written as markup and
+        rely on its default, so a caller inside textual keeps markup on."""
+        if markup is None:
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            markup = caller == "textual" or caller.startswith("textual.")
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _job_event(self, job: Job, event: str, payload: object) -> None:
+        """Say how a background job ended, whatever screen the learner is on."""
+        if event != "finished":
+            return
+        outcome, error = payload  # type: ignore[misc]
+        noun = "checks" if job.kind == "check" else "run"
+        if outcome is None:
+            self.notify(error, title=f"{job.lab_id} {noun}", severity="error")
+        elif job.kind == "check":
+            if job.trigger == "watch" and outcome.status == "pass":
+                return  # the lab screen celebrates a watched pass itself
+            passed = sum(r.status == "pass" for r in outcome.results)
+            self.notify(
+                f"{outcome.status} ({passed}/{len(outcome.results)} passed)",
+                title=f"{job.what()}",
+                severity="information" if outcome.status == "pass" else "warning",
+            )
+        else:
+            first = (clean_message(outcome.message).splitlines() or [""])[0]
+            self.notify(
+                str(outcome.status) if outcome.status == "ok" else f"{outcome.status}: {first}",
+                title=job.what(),
+                severity="information" if outcome.status == "ok" else "warning",
+            )
 
     def _subtitle(self) -> str:
         who = self.learner or "no learner"
@@ -192,6 +226,43 @@ class HarnessApp(App[None]):
         bars = self.screen.query(CommandBar)
         if bars:
             bars.first().open()
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quit at once, unless a background job or an open quiz attempt would be
+        cut short; then ask first."""
+        at_stake = []
+        if self.jobs.current is not None:
+            at_stake.append(f"the {self.jobs.current.what()} still running will be stopped")
+        quiz = self._open_quiz()
+        if quiz is not None:
+            at_stake.append("your quiz attempt is kept: /quiz X2 resumes it next time")
+        if not at_stake:
+            self.exit()
+            return
+        from harness.tui.screens.confirm import ConfirmScreen
+
+        def answered(key: str | None) -> None:
+            if key == "y":
+                if quiz is not None:
+                    quiz.keep_for_later()
+                self.jobs.cancel()
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                "Quit now? " + "; ".join(at_stake) + ".",
+                [("y", "quit"), ("n", "stay")],
+                title="quit",
+            ),
+            answered,
+        )
+
+    def _open_quiz(self):
+        """The quiz screen with an attempt in progress, if one is open."""
+        for screen in self.screen_stack:
+            if getattr(screen, "attempt_in_progress", False):
+                return screen
+        return None
 
     def action_back(self) -> None:
         if len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):

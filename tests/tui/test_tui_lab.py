@@ -93,9 +93,9 @@ async def test_checks_stream_output_and_fill_the_results_table(make, fake_checks
         ]
         table = screen.query_one("#results", DataTable)
         assert table.row_count == 2
-        assert [str(c) for c in table.get_row_at(1)[:3]] == ["patchify", "test_values", "fail"]
+        assert [str(c) for c in table.get_row_at(1)[:3]] == ["✗ fail", "patchify", "test_values"]
         assert "fail — 1 passed, 1 failed" in text(screen, "#check-summary")
-        assert "expected 0.25" in text(screen, "#failures")
+        assert "expected 0.25" in text(screen, "#detail")  # the failing row, in full
         assert store.last_check_run(LEARNER, "lab-00")["status"] == "fail"
         assert not screen.query_one("#check-mine").disabled  # buttons back after the run
 
@@ -307,8 +307,7 @@ async def test_test_names_and_messages_are_shown_as_text_not_markup(make, store)
         await pilot.pause()
         table = app.screen.query_one("#results", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert [row[1] for row in rows] == ["test_attention[key-mask]", "test_attention[no-mask]"]
-        assert rows[0][4] == "[/x] printed"
+        assert [row[2] for row in rows] == ["test_attention[key-mask]", "test_attention[no-mask]"]
+        assert "[/x] printed" in text(app.screen, "#detail")
         rendered = "\n".join(line.text for line in table.render_lines(table.size.region))
         assert "test_attention[key-mask]" in rendered
-        assert "[/x] printed" in rendered

@@ -98,14 +98,18 @@ async def test_all_right_passes_and_a_wrong_answer_is_explained(make, store):
         assert "you answered 299" in result and "the answer is 300" in result
 
 
-async def test_leaving_a_quiz_abandons_the_attempt(make, store):
+async def test_leaving_a_quiz_asks_and_abandons_only_when_told(make, store):
     app = make()
     async with app.run_test(size=(120, 40)) as pilot:
         app.run_command_line("/quiz X2")
         await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()
+        assert store.quiz_attempts(LEARNER, "X2")[-1]["status"] == "in_progress"  # it asked
+        await pilot.press("a")
+        await pilot.pause()
         assert store.quiz_attempts(LEARNER, "X2")[-1]["status"] == "abandoned"
+        assert not isinstance(app.screen, QuizScreen)
 
 
 async def test_quiz_says_not_yet_available_without_the_engine(make, monkeypatch):

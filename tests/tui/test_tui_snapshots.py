@@ -64,7 +64,8 @@ def test_quiz(snap_compare, make):
     assert snap_compare(make(), terminal_size=(120, 40), run_before=command("/quiz X2"))
 
 
-def test_lab_after_a_check(snap_compare, make, store, some_progress):
+def test_lab_after_a_check(snap_compare, make, store, some_progress, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the learner's file is shown relative to here
     results = [
         CheckResult("test_patch_shapes", "patchify", "pass", "", 0.01),
         CheckResult(

@@ -7,14 +7,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from harness.tui.widgets.command_bar import CommandBar
+from harness.tui.widgets.job_status import JobStatus
 
 
 class HarnessScreen(Screen):
-    """A screen whose body comes from `compose_body`, framed like every other screen."""
+    """A screen whose body comes from `compose_body`, framed like every other screen: a
+    background check or run shows on its status line whatever the screen."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield from self.compose_body()
+        yield JobStatus(id="job-status")
         yield CommandBar()
         yield Footer()
 

@@ -156,7 +156,24 @@ class HomeScreen(HarnessScreen):
         self.app.action_next_step()
 
     def action_quiz(self) -> None:
-        self.app.run_command_line(f"/quiz {self.app.chapter.quiz_id}")
+        """`q` is quit in many TUIs: a recorded attempt starts only after a yes."""
+        from harness.tui.screens.confirm import ConfirmScreen
+
+        chapter = self.app.chapter
+
+        def answered(key: str | None) -> None:
+            if key == "y":
+                self.app.run_command_line(f"/quiz {chapter.quiz_id}")
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Open quiz {chapter.quiz_id}? A new attempt is recorded (pass mark "
+                f"{chapter.pass_mark:.0%}); an unfinished one can be resumed. To quit: ctrl+q.",
+                [("y", "open the quiz"), ("n", "not now")],
+                title="quiz",
+            ),
+            answered,
+        )
 
     def action_reflect(self) -> None:
         self.app.run_command_line("/reflect")

@@ -1,21 +1,22 @@
-"""Lab: run the DoD checks (learner's code or the reference) and training runs in a thread
-worker, streaming output into a log, with cancel, a results table by task, a progress bar
-and a live loss/accuracy plot.
+"""Lab: each task's latest result, the learner's file (and a key to edit it), DoD checks and
+training runs you can watch (i/N, elapsed, the test's name, a live loss/accuracy plot), a
+results table in the lab's task order with every message in full, and watch mode.
 
-`harness.grading.checks` and `harness.grading.runs` are imported inside the workers: they
-may be missing (the screen then says "not yet available") and they must not slow the start.
+Checks and runs are the app's jobs (harness/tui/jobs.py): this screen starts and follows
+them, and leaving it never stops them; only `x` does (with a question first for a run).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import threading
+import os
+import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -32,16 +33,15 @@ from textual.widgets import (
 )
 
 from harness.chapter import Lab
+from harness.learners import lab_dir
 from harness.paths import REPO_ROOT
+from harness.progress import LabProgress, lab_progress, last_check_run
+from harness.tui.jobs import Job, clean_message
 from harness.tui.screens.base import HarnessScreen
 from harness.tui.widgets.metric_plot import MetricPlot
 
 STATUS_STYLE = {"pass": "$success", "fail": "$error", "error": "$error", "skip": "$text-muted"}
-
-
-def _unavailable(exc: ImportError, module: str) -> bool:
-    """True when `module` itself is missing (not one of its own imports)."""
-    return isinstance(exc, ModuleNotFoundError) and exc.name == module
+STATUS_MARK = {"pass": "✓", "fail": "✗", "error": "!", None: "○"}
 
 
 def scalar_metrics(metrics: dict) -> str:
@@ -67,12 +67,36 @@ def _number(info: dict, *keys: str) -> float | None:
     return None
 
 
+def failure_summary(message: str) -> str:
+    """One readable line for a failed run: the exception's last line, not the traceback."""
+    text = clean_message(message)
+    if "Traceback (most recent call last)" in text:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        last = lines[-1] if lines else ""
+        if last.startswith("NotImplementedError"):
+            return "a function of your file is not implemented yet (NotImplementedError)"
+        head = text.split("Traceback (most recent call last)")[0].strip().rstrip(":")
+        return f"{head}: {last}" if head else last
+    return text.splitlines()[0] if text else ""
+
+
+def progress_line(progress: LabProgress) -> Content:
+    """`✓ patchify  ✓ layernorm  ✗ attention  ○ block  ○ train`."""
+    parts = []
+    for state in progress.tasks:
+        mark = STATUS_MARK.get(state.status, "!")
+        style = STATUS_STYLE.get(state.status or "", "$text-muted" if state.status is None else "")
+        parts.append(Content.assemble((mark, style or "$warning"), f" {state.task.id}"))
+    return Content("  ").join(parts)
+
+
 class LabScreen(HarnessScreen):
     BINDINGS = [
         Binding("c", "check(False)", "Check mine"),
         Binding("R", "check(True)", "Check reference"),
         Binding("t", "train", "Train"),
-        Binding("x", "cancel", "Cancel run"),
+        Binding("x", "cancel", "Cancel"),
+        Binding("e", "edit", "Edit file"),
         Binding("p", "open_page", "Page"),
     ]
 
@@ -89,13 +113,15 @@ class LabScreen(HarnessScreen):
         self.start = start
         self.start_task = task
         self.start_reference = reference
-        self.cancel_event: threading.Event | None = None
+        self.rows: list[tuple[Any, str, str, float, str]] = []
+        self.previous_rows: list[tuple[Any, str, str, float, str]] = []
 
     # --- layout ---------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="lab-body"):
             yield Static(id="lab-title")
+            yield Static(id="lab-file")
             with Horizontal(id="lab-controls"):
                 yield Select(
                     [(f"task {t.id}: {t.title}", t.id) for t in self.lab.tasks],
@@ -104,17 +130,19 @@ class LabScreen(HarnessScreen):
                     compact=True,
                     value=self.start_task or Select.NULL,
                 )
-                yield Button("Check mine (c)", id="check-mine", variant="primary", compact=True)
-                yield Button("Reference (R)", id="check-reference", compact=True)
+                yield Button("Check (c)", id="check-mine", variant="primary", compact=True)
+                yield Button("Ref (R)", id="check-reference", compact=True)
                 yield Button("Train (t)", id="train", compact=True)
-                yield Button(
-                    "Cancel (x)", id="cancel", variant="error", disabled=True, compact=True
-                )
+                yield Button("Stop (x)", id="cancel", variant="error", disabled=True, compact=True)
             with TabbedContent(id="lab-tabs"):
                 with TabPane("Checks", id="checks-tab"):
                     yield Static(id="check-summary")
+                    with Horizontal(id="check-progress-row"):
+                        yield ProgressBar(id="check-progress", show_eta=False)
+                        yield Static(id="check-now")
                     yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
-                    yield Static(id="failures")
+                    yield Static(id="detail")
+                with TabPane("Output", id="output-tab"):
                     yield Log(id="check-log", max_lines=5000)
                 with TabPane("Training run", id="run-tab"):
                     yield Static(id="run-status")
@@ -125,44 +153,109 @@ class LabScreen(HarnessScreen):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.lab.id} — {self.app.chapter.item(self.lab.id).title}"
-        tasks = " · ".join(t.id for t in self.lab.tasks)
-        self.query_one("#lab-title", Static).update(
-            Content.assemble(
-                (f"{len(self.lab.tasks)} tasks: ", "$text-muted"),
-                (tasks, "bold"),
-                (
-                    f"   time limit {self.lab.time_limit_s}s; pick one task below or check all",
-                    "$text-muted",
-                ),
-            )
-        )
         self.query_one("#check-log", Log).border_title = "pytest output"
         self.query_one("#run-log", Log).border_title = "training output"
         table = self.query_one("#results", DataTable)
-        table.add_columns("task", "test", "status", "time", "message")
+        table.add_columns("status", "task", "test", "time")
+        self.query_one("#check-progress-row").display = False
         self.query_one("#check-summary", Static).update("No check run yet in this session.")
+        self._show_file()
+        self.refresh_progress()
         self._show_last_check()
         self._show_last_run()
-        if self.start == "check":
+        self.app.jobs.listen(self._on_job)
+        job = self.app.jobs.current
+        if job is not None:
+            self._follow(job)
+        elif self.start == "check":
             self.action_check(self.start_reference)
         elif self.start == "run":
             self.action_train(self.start_reference)
 
+    def on_unmount(self) -> None:
+        # Leaving the screen never stops a job: it belongs to the app (see jobs.py).
+        self.app.jobs.forget(self._on_job)
+
+    # --- the learner's file and progress --------------------------------------------------
+
+    def learner_file(self) -> Path | None:
+        learner = self.app.learner
+        if learner is None:
+            return None
+        return lab_dir(learner, self.app.chapter, self.lab.id, self.app.learners_root) / (
+            f"{self.lab.entry}.py"
+        )
+
+    def _show_file(self) -> None:
+        path = self.learner_file()
+        widget = self.query_one("#lab-file", Static)
+        if path is None:
+            widget.update("")
+            return
+        shown = path
+        try:
+            shown = path.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        missing = "" if path.is_file() else "  (missing: /learner re-copies the starters)"
+        widget.update(
+            Content.assemble(
+                ("your file: ", "$text-muted"),
+                (str(shown), "bold"),
+                (missing or "  e edits it", "$warning" if missing else "$text-muted"),
+            )
+        )
+
+    def refresh_progress(self) -> None:
+        learner = self.app.learner
+        title = self.query_one("#lab-title", Static)
+        if learner is None:
+            title.update(
+                f"{len(self.lab.tasks)} tasks: " + " · ".join(t.id for t in self.lab.tasks)
+            )
+            return
+        progress = lab_progress(self.app.store, self.lab, learner)
+        self.progress = progress
+        nxt = progress.next_task
+        title.update(
+            Content.assemble(
+                (f"{progress.done}/{progress.total} tasks", "bold"),
+                (
+                    f"   next: {nxt.task.id} — {nxt.task.title}" if nxt else "   every task passes",
+                    "$accent",
+                ),
+                "\n",
+                progress_line(progress),
+            )
+        )
+
+    def current_task(self) -> str | None:
+        """The task picked above, else the next one that does not pass yet."""
+        task = self._selected_task()
+        if task is not None:
+            return task
+        progress = getattr(self, "progress", None)
+        nxt = progress.next_task if progress is not None else None
+        return nxt.task.id if nxt else None
+
     # --- stored history -------------------------------------------------------------------
 
-    def _show_last_check(self) -> None:
+    def _show_last_check(self, prefix: str = "") -> None:
         learner = self.app.learner
         if learner is None:
             return
-        run = self.app.store.last_check_run(learner, self.lab.id, full_only=False)
+        run = last_check_run(self.app.store, learner, self.lab.id, full_only=False)
         if run is None:
             self.query_one("#check-summary", Static).update(
-                "Your code has not been checked yet. Press c to check it, R to check the reference."
+                prefix + "Your code has not been checked yet. Press c to check it, R to check the "
+                "reference."
             )
+            self._fill_results([])
             return
         results = self.app.store.check_results(run["id"])
-        if run["output_tail"]:
-            self.query_one("#check-log", Log).write_lines(run["output_tail"].splitlines())
+        log = self.query_one("#check-log", Log)
+        if run["output_tail"] and not prefix:
+            log.write_lines(run["output_tail"].splitlines())
         self._fill_results(
             [
                 (r["task"], r["name"], r["status"], r["duration_s"] or 0.0, r["message"] or "")
@@ -171,7 +264,7 @@ class LabScreen(HarnessScreen):
         )
         scope = f"task {run['task']}" if run["task"] else "all tasks"
         self._summary(
-            f"last check ({run['impl']}, {scope})",
+            f"{prefix}last check ({run['impl']}, {scope})",
             run["status"],
             run["passed"],
             run["failed"],
@@ -204,35 +297,64 @@ class LabScreen(HarnessScreen):
                 lines.append(Content.assemble(("  plot: ", "$text-muted"), str(plot)))
         widget.update(Content("\n").join(lines))
 
+    # --- the results table ----------------------------------------------------------------
+
+    def _order(self, row: tuple[Any, str, str, float, str]) -> tuple[int, str]:
+        index = {t.id: i for i, t in enumerate(self.lab.tasks)}
+        return (index.get(row[0] or "", len(index)), row[1])
+
     def _fill_results(self, rows: list[tuple[Any, str, str, float, str]]) -> None:
+        """Rows in the lab's task order, status first (it must survive 80 columns); each
+        message in full in the detail pane under the table."""
+        self.rows = sorted(rows, key=self._order)
         table = self.query_one("#results", DataTable)
         table.clear()
-        failures = []
-        for task, name, status, duration, message in sorted(rows, key=lambda r: (r[0] or "", r[1])):
-            first_line = message.strip().splitlines()[0] if message.strip() else ""
+        for task, name, status, duration, _message in self.rows:
             # Text, not str: DataTable reads str cells as markup, and test ids ("[key-mask]")
             # and learner output ("[/x]") are data; as markup they vanish or crash the screen.
             table.add_row(
+                Content.styled(
+                    f"{STATUS_MARK.get(status, '!')} {status}", STATUS_STYLE.get(status, "")
+                ),
                 Text(task or "—"),
                 Text(name),
-                Content.styled(status, STATUS_STYLE.get(status, "")),
                 f"{duration:.2f}s",
-                Text(first_line[:80]),
             )
-            if status != "pass" and message.strip():
-                failures.append(Content.assemble((f"{name}", "bold $error"), f": {message}"))
-        self.query_one("#failures", Static).update(Content("\n").join(failures))
+        failing = next((i for i, r in enumerate(self.rows) if r[2] != "pass"), None)
+        if self.rows:
+            table.move_cursor(row=failing if failing is not None else 0)
+        self._show_detail(failing)
+
+    def _show_detail(self, index: int | None) -> None:
+        detail = self.query_one("#detail", Static)
+        if index is None or not 0 <= index < len(self.rows):
+            detail.update("")
+            detail.display = False
+            return
+        task, name, status, duration, message = self.rows[index]
+        head = Content.assemble(
+            (name, f"bold {STATUS_STYLE.get(status, '')}"),
+            (f"  [{task or '—'}] {status} in {duration:.2f}s", "$text-muted"),
+        )
+        body = Content(message.strip()) if message.strip() else Content("")
+        detail.update(Content("\n").join([head, body]) if message.strip() else head)
+        detail.display = True
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "results":
+            self._show_detail(event.cursor_row)
 
     def _summary(self, what: str, status: str, passed: int, failed: int, message: str) -> None:
         style = STATUS_STYLE.get(status, "$warning")
         text = Content.assemble(
             f"{what}: ", (status, f"bold {style}"), f" — {passed} passed, {failed} failed"
         )
+        message = clean_message(message)
         if message:
-            text = Content.assemble(text, "\n", (message, "italic"))
+            text = Content.assemble(text, "\n", (message.splitlines()[0], "italic"))
         self.query_one("#check-summary", Static).update(text)
 
-    # --- running --------------------------------------------------------------------------
+    # --- starting jobs --------------------------------------------------------------------
 
     def _busy(self, busy: bool) -> None:
         for button_id in ("check-mine", "check-reference", "train"):
@@ -243,68 +365,143 @@ class LabScreen(HarnessScreen):
         value = self.query_one("#task", Select).value
         return None if value is Select.NULL or value is None else str(value)
 
-    def _post(self, callback, *args) -> None:
-        """Run `callback` on the UI thread, unless the screen has gone away meanwhile."""
-        if self.is_attached:
-            try:
-                self.app.call_from_thread(callback, *args)
-            except RuntimeError:  # the app is shutting down
-                pass
+    def start_check(self, reference: bool, task: str | None, trigger: str = "key") -> bool:
+        learner = self.app.require_learner()
+        if learner is None:
+            return False
+        job = Job("check", self.lab.id, learner, reference, task, trigger)
+        if not self.app.jobs.start(job):
+            busy = self.app.jobs.current
+            self.app.notify(
+                f"the {busy.what()} is still going; wait for it or stop it (x)",
+                severity="warning",
+            )
+            return False
+        return True
 
     def action_check(self, reference: bool) -> None:
-        if self.cancel_event is not None:
-            self.app.notify("a run is already going; cancel it first (x)", severity="warning")
-            return
+        self.start_check(reference, self._selected_task())
+
+    def action_train(self, reference: bool = False) -> None:
         learner = self.app.require_learner()
         if learner is None:
             return
+        if not self.app.jobs.start(Job("run", self.lab.id, learner, reference)):
+            busy = self.app.jobs.current
+            self.app.notify(
+                f"the {busy.what()} is still going; wait for it or stop it (x)",
+                severity="warning",
+            )
+
+    def action_cancel(self) -> None:
+        job = self.app.jobs.current
+        if job is None:
+            self.app.notify("nothing is running", severity="information")
+            return
+        if job.kind == "check":
+            self.app.jobs.cancel()
+            return
+        from harness.tui.screens.confirm import ConfirmScreen
+
+        def answered(key: str | None) -> None:
+            if key == "y" and self.app.jobs.current is job:
+                self.app.jobs.cancel()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Stop the {job.what()} after {job.elapsed_s:.0f}s? It is recorded as cancelled.",
+                [("y", "stop it"), ("n", "let it run")],
+                title="stop training",
+            ),
+            answered,
+        )
+
+    # --- following a job ------------------------------------------------------------------
+
+    def _follow(self, job: Job) -> None:
+        """Catch up with a job that started while this screen was away."""
+        self._on_job(job, "started", None)
+        log = self.query_one("#check-log" if job.kind == "check" else "#run-log", Log)
+        log.write_lines(list(job.lines))
+        if job.kind == "check" and job.progress is not None:
+            self._check_progress(job, job.progress)
+        for event in job.run_events:
+            self._progress(event)
+
+    def _on_job(self, job: Job, event: str, payload: Any) -> None:
+        if not self.is_attached:
+            return
+        if event in ("started", "finished"):
+            self._busy(self.app.jobs.current is not None)
+        if job.lab_id != self.lab.id:
+            return
+        if event == "started":
+            self._started(job)
+        elif event == "line":
+            log = self.query_one("#check-log" if job.kind == "check" else "#run-log", Log)
+            log.write_line(payload)
+        elif event == "check_progress":
+            self._check_progress(job, payload)
+        elif event == "run_progress":
+            self._progress(payload)
+        elif event == "cancelling":
+            target = "#check-summary" if job.kind == "check" else "#run-status"
+            self.query_one(target, Static).update(f"stopping the {job.what()}…")
+        elif event == "finished":
+            outcome, error = payload
+            if job.kind == "check":
+                self._finish_check(job, outcome, error)
+            else:
+                self._finish_run(outcome, error)
+
+    def _started(self, job: Job) -> None:
+        if job.kind == "run":
+            self.query_one("#lab-tabs", TabbedContent).active = "run-tab"
+            self.query_one("#run-log", Log).clear()
+            self.query_one("#run-plot", MetricPlot).reset()
+            self.query_one("#run-progress", ProgressBar).update(total=None, progress=0)
+            who = "the reference" if job.reference else f"{job.learner}'s code"
+            self.query_one("#run-status", Static).update(f"training {who}…")
+            return
         self.query_one("#lab-tabs", TabbedContent).active = "checks-tab"
         self.query_one("#check-log", Log).clear()
-        task = self._selected_task()
-        who = "reference" if reference else f"{learner}'s code"
+        self.previous_rows = list(self.rows)
+        self._fill_results([])
+        who = "the reference" if job.reference else f"{job.learner}'s code"
         self.query_one("#check-summary", Static).update(
-            f"checking {who}{f' (task {task})' if task else ''}…"
+            f"checking {who}{f' (task {job.task})' if job.task else ''}…"
         )
-        self.cancel_event = threading.Event()
-        self._busy(True)
-        self._check_worker(
-            learner, reference, task, self.cancel_event, self.query_one("#check-log", Log)
-        )
+        self.query_one("#check-progress", ProgressBar).update(total=None, progress=0)
+        self.query_one("#check-now", Static).update(" starting pytest…")
+        self.query_one("#check-progress-row").display = True
 
-    @work(thread=True, exclusive=True, group="lab", exit_on_error=False)
-    def _check_worker(
-        self, learner: str, reference: bool, task: str | None, cancel: threading.Event, log: Log
-    ) -> None:
-        try:
-            from harness.grading.checks import run_checks
-        except ImportError as exc:
-            why = "not yet available" if _unavailable(exc, "harness.grading.checks") else str(exc)
-            self._post(self._finish_check, None, f"the checks runner is {why}")
-            return
-        try:
-            outcome = run_checks(
-                self.app.chapter,
-                self.lab.id,
-                learner=learner,
-                reference=reference,
-                task=task,
-                store=self.app.store,
-                on_output=lambda line: self._post(log.write_line, line.rstrip("\n")),
-                cancel=cancel,
+    def _check_progress(self, job: Job, event: Any) -> None:
+        """One CheckProgress: i/N, elapsed and the test's name; a finished test joins the
+        table at once."""
+        bar = self.query_one("#check-progress", ProgressBar)
+        bar.update(total=event.total, progress=job.done_tests)
+        state = "running" if event.status is None else event.status
+        self.query_one("#check-now", Static).update(
+            Content.assemble(
+                f" {event.index}/{event.total} · {event.elapsed_s:.1f}s · ",
+                (event.name, "bold"),
+                (f" {state}", STATUS_STYLE.get(state, "$text-muted")),
             )
-        except Exception as exc:  # shown, never a crash: the learner can fix and retry
-            self._post(self._finish_check, None, f"{type(exc).__name__}: {exc}")
-            return
-        self._post(self._finish_check, outcome, "")
+        )
+        if event.status is not None:
+            self._fill_results(self.rows + [(event.task, event.name, event.status, 0.0, "")])
 
-    def _finish_check(self, outcome, error: str) -> None:
-        self.cancel_event = None
-        self._busy(False)
+    def _finish_check(self, job: Job, outcome, error: str) -> None:
+        self.query_one("#check-progress-row").display = False
         if outcome is None:
+            self._fill_results(self.previous_rows)
             self.query_one("#check-summary", Static).update(
                 Content.assemble(("could not run the checks: ", "bold $error"), error)
             )
-            self.app.notify(error, title="checks", severity="error")
+            return
+        if outcome.status == "cancelled":
+            # A cancelled check proves nothing: the last real result stays on screen.
+            self._show_last_check(prefix="check cancelled; ")
             return
         self._fill_results(
             [(r.task, r.name, r.status, r.duration_s, r.message) for r in outcome.results]
@@ -318,53 +515,7 @@ class LabScreen(HarnessScreen):
             len(outcome.results) - passed,
             outcome.message,
         )
-        self.app.notify(
-            f"{self.lab.id} checks: {outcome.status} ({passed}/{len(outcome.results)} passed)",
-            title="checks",
-            severity="information" if outcome.status == "pass" else "warning",
-        )
-
-    def action_train(self, reference: bool = False) -> None:
-        if self.cancel_event is not None:
-            self.app.notify("a run is already going; cancel it first (x)", severity="warning")
-            return
-        learner = self.app.require_learner()
-        if learner is None:
-            return
-        self.query_one("#lab-tabs", TabbedContent).active = "run-tab"
-        self.query_one("#run-log", Log).clear()
-        self.query_one("#run-plot", MetricPlot).reset()
-        self.query_one("#run-progress", ProgressBar).update(total=None, progress=0)
-        who = "the reference" if reference else f"{learner}'s code"
-        self.query_one("#run-status", Static).update(f"training {who}…")
-        self.cancel_event = threading.Event()
-        self._busy(True)
-        self._run_worker(learner, reference, self.cancel_event, self.query_one("#run-log", Log))
-
-    @work(thread=True, exclusive=True, group="lab", exit_on_error=False)
-    def _run_worker(self, learner: str, reference: bool, cancel: threading.Event, log: Log) -> None:
-        try:
-            from harness.grading.runs import run_lab
-        except ImportError as exc:
-            why = "not yet available" if _unavailable(exc, "harness.grading.runs") else str(exc)
-            self._post(self._finish_run, None, f"training runs are {why}")
-            return
-        try:
-            outcome = run_lab(
-                self.app.chapter,
-                self.lab.id,
-                learner=learner,
-                reference=reference,
-                seed=0,
-                store=self.app.store,
-                on_progress=lambda d: self._post(self._progress, dict(d)),
-                on_output=lambda line: self._post(log.write_line, line.rstrip("\n")),
-                cancel=cancel,
-            )
-        except Exception as exc:  # shown, never a crash
-            self._post(self._finish_run, None, f"{type(exc).__name__}: {exc}")
-            return
-        self._post(self._finish_run, outcome, "")
+        self.refresh_progress()
 
     def _progress(self, info: dict) -> None:
         """One progress event; labs name keys a little differently, so accept the variants."""
@@ -386,35 +537,28 @@ class LabScreen(HarnessScreen):
         self.query_one("#run-status", Static).update("training… " + " · ".join(parts))
 
     def _finish_run(self, outcome, error: str) -> None:
-        self.cancel_event = None
-        self._busy(False)
         status = self.query_one("#run-status", Static)
         if outcome is None:
             status.update(Content.assemble(("could not train: ", "bold $error"), error))
-            self.app.notify(error, title="run", severity="error")
             return
         bar = self.query_one("#run-progress", ProgressBar)
         if outcome.status == "ok" and bar.total:
             bar.update(progress=bar.total)
         if bar.total is None:  # no step count or budget was reported: show it as complete
             bar.update(total=1, progress=1 if outcome.status == "ok" else 0)
+        why = failure_summary(outcome.message) if outcome.status != "ok" else ""
         status.update(
             Content.assemble(
                 ("run ", "bold"),
                 (str(outcome.status), "bold"),
                 f" in {outcome.duration_s:.0f}s",
-                f" — {outcome.message}" if outcome.status != "ok" else "",
+                f" — {why}" if why else "",
+                ("\nthe full output is in the log below" if why else "", "$text-muted"),
             )
         )
         self._show_last_run()
-        self.app.notify(f"{self.lab.id} run: {outcome.status}", title="run")
 
-    def action_cancel(self) -> None:
-        if self.cancel_event is None:
-            self.app.notify("nothing is running", severity="information")
-            return
-        self.cancel_event.set()
-        self.app.notify("cancelling…", title=self.lab.id)
+    # --- keys -----------------------------------------------------------------------------
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {
@@ -429,6 +573,27 @@ class LabScreen(HarnessScreen):
     def action_open_page(self) -> None:
         self.app.run_command_line(f"/read {self.lab.id}")
 
-    def on_unmount(self) -> None:
-        if self.cancel_event is not None:
-            self.cancel_event.set()
+    def action_edit(self) -> None:
+        """Open the learner's file in $VISUAL or $EDITOR, the app suspended meanwhile."""
+        path = self.learner_file()
+        if path is None or not path.is_file():
+            self.app.notify(f"there is no file to edit yet ({path})", severity="warning")
+            return
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.app.notify(
+                f"set $VISUAL or $EDITOR to edit from here; your file is {path}",
+                title="edit",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), str(path)], check=False)
+        except Exception as exc:  # SuspendNotSupported, a missing editor: say so, go on
+            self.app.notify(
+                f"could not open {editor}: {exc}; your file is {path}", severity="error"
+            )
+            return
+        self.app.refresh()

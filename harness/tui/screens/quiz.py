@@ -1,30 +1,92 @@
 """Quiz: one question at a time, then the score against the pass mark and the explanations.
 
 The quiz engine (`harness.learning.quiz`) is imported when the screen opens; if it is missing
-the screen says so instead of failing. Leaving mid-way abandons the attempt (answers are kept).
+the screen says so instead of failing. Leaving mid-way keeps the attempt open: the next
+`/quiz` offers to resume it with the same questions (rebuilt from the attempt's seed and size,
+its answers read back from the store). Escape asks first; only an explicit choice abandons.
 """
 
 from __future__ import annotations
 
 import importlib
 import secrets
+from datetime import datetime, timedelta, timezone
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, ProgressBar, Static
 
+from harness.store import STALE_ATTEMPT_HOURS
 from harness.tui.screens.base import HarnessScreen
+from harness.tui.screens.confirm import ConfirmScreen
+
+
+def answers_word(n: int) -> str:
+    return "no answers" if n == 0 else ("1 answer" if n == 1 else f"{n} answers")
+
+
+def open_attempt(store, learner: str, quiz_id: str) -> dict | None:
+    """The learner's latest attempt still in progress and young enough to resume (older ones
+    are closed as abandoned when the next attempt starts)."""
+    cutoff = datetime.now(timezone.utc) - timedelta(hours=STALE_ATTEMPT_HOURS)
+    for row in reversed(store.quiz_attempts(learner, quiz_id)):
+        if row["status"] == "in_progress" and row["started_at"] >= cutoff.isoformat():
+            return row
+    return None
+
+
+def resume_attempt(engine, store, bank, row: dict, pass_mark: float):
+    """The same attempt again: the questions redrawn from its seed and size (the draw is
+    deterministic), checked against what was stored as drawn, and its answers read back.
+    None when the bank changed since and the questions no longer match."""
+    questions = engine.draw(bank, row["seed"], row["n_questions"])
+    drawn = store.quiz_drawn(row["id"]) if hasattr(store, "quiz_drawn") else []
+    if drawn and [d["question_id"] for d in drawn] != [p.question.id for p in questions]:
+        return None
+    attempt = engine.Attempt(
+        store,
+        row["id"],
+        row["learner"],
+        bank,
+        row["seed"],
+        questions,
+        float(pass_mark),
+        practice=bool(row.get("practice")),
+    )
+    for answer in store.quiz_answers(row["id"]):
+        position = answer["position"]
+        if not 0 <= position < len(questions) or position in attempt.feedback:
+            continue
+        q = questions[position].question
+        if q.id != answer["question_id"]:
+            return None
+        attempt.feedback[position] = engine.Feedback(
+            position,
+            bool(answer["correct"]),
+            engine.shown_answer(q, answer["answer"]),
+            q.expected,
+            q.explanation,
+            q.section,
+        )
+    return attempt
 
 
 class QuizScreen(HarnessScreen):
+    BINDINGS = [Binding("escape", "leave", "Leave quiz")]
+
     def __init__(self) -> None:
         super().__init__()
         self.attempt = None
         self.current = 0
         self.answered = False
+
+    @property
+    def attempt_in_progress(self) -> bool:
+        return self.attempt is not None and self.attempt.status == "in_progress"
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="quiz"):
@@ -38,7 +100,6 @@ class QuizScreen(HarnessScreen):
     def on_mount(self) -> None:
         chapter = self.app.chapter
         self.sub_title = f"Quiz {chapter.quiz_id}"
-        answer = self.query_one("#quiz-answer", Input)
         try:
             engine = importlib.import_module("harness.learning.quiz")
         except ModuleNotFoundError as exc:
@@ -52,6 +113,38 @@ class QuizScreen(HarnessScreen):
             return
         try:
             bank = engine.load_bank(chapter.quiz_bank)
+        except (ValueError, OSError) as exc:  # ManifestError is a ValueError
+            self._stop(f"The quiz cannot start: {exc}")
+            return
+        row = open_attempt(self.app.store, learner, bank.id)
+        resumed = (
+            resume_attempt(engine, self.app.store, bank, row, chapter.pass_mark) if row else None
+        )
+        if resumed is None:
+            self._start(engine, bank, learner)
+            return
+        given = len(resumed.feedback)
+
+        def answered(key: str | None) -> None:
+            if key == "n":
+                resumed.abandon()
+                self._start(engine, bank, learner)
+            else:
+                self._begin(bank, resumed)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"You have an unfinished {bank.id} attempt ({given} of "
+                f"{len(resumed.questions)} answered).",
+                [("r", "resume it, same questions"), ("n", "start a new one (abandon that one)")],
+                title="quiz",
+            ),
+            answered,
+        )
+
+    def _start(self, engine, bank, learner: str) -> None:
+        chapter = self.app.chapter
+        try:
             n = min(engine.DEFAULT_N, len(bank.questions))
             practice = self.app.quiz_seed is not None  # a chosen seed can be replayed
             seed = self.app.quiz_seed if practice else secrets.randbelow(2**31)
@@ -67,12 +160,17 @@ class QuizScreen(HarnessScreen):
         except (ValueError, OSError) as exc:  # ManifestError is a ValueError
             self._stop(f"The quiz cannot start: {exc}")
             return
+        self._begin(bank, self.attempt)
+
+    def _begin(self, bank, attempt) -> None:
+        self.attempt = attempt
+        answer = self.query_one("#quiz-answer", Input)
         total = len(self.attempt.questions)
         self.query_one("#quiz-header", Static).update(
             Content.assemble(
                 (f"{bank.id} — {bank.title}", "bold"),
                 f": {total} questions, pass mark {self.attempt.pass_mark:.0%}. "
-                "Answer each, enter to go on; escape leaves (the attempt is kept as abandoned).",
+                "Answer each, enter to go on; escape asks whether to keep the attempt for later.",
                 (
                     "\nPractice (seed chosen): this attempt does not count toward the DoD."
                     if self.attempt.practice
@@ -80,9 +178,14 @@ class QuizScreen(HarnessScreen):
                 ),
             )
         )
-        self.query_one("#quiz-progress", ProgressBar).update(total=total, progress=0)
-        self._show_question()
-        answer.focus()
+        given = len(self.attempt.feedback)
+        self.query_one("#quiz-progress", ProgressBar).update(total=total, progress=given)
+        if self.attempt.unanswered:
+            self.current = self.attempt.unanswered[0]
+            self._show_question()
+            answer.focus()
+        else:
+            self._finish()
 
     def _stop(self, message: str) -> None:
         self.query_one("#quiz-question", Static).update(Content(message))  # may quote a file
@@ -189,11 +292,43 @@ class QuizScreen(HarnessScreen):
         self.query_one("#quiz-choices", Static).display = False
         self.app.notify(f"quiz {result.score:.0%}: {verdict[0]}", title="quiz")
 
+    def action_leave(self) -> None:
+        """Escape: go back at once if nothing is open, else ask what to do with the attempt."""
+        if not self.attempt_in_progress:
+            self.app.pop_screen()
+            return
+        given = len(self.attempt.feedback)
+
+        def answered(key: str | None) -> None:
+            if key == "k":
+                self.app.pop_screen()
+            elif key == "a":
+                self.attempt.abandon()
+                self.app.notify(
+                    f"quiz attempt abandoned ({answers_word(given)} given, kept in your record)",
+                    title="quiz",
+                )
+                self.app.pop_screen()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Leave the quiz? {answers_word(given).capitalize()} of "
+                f"{len(self.attempt.questions)} so far.",
+                [("k", "keep it for later: /quiz resumes it"), ("a", "abandon it"), ("s", "stay")],
+                title="quiz",
+            ),
+            answered,
+        )
+
+    def keep_for_later(self) -> None:
+        """Nothing to do: an open attempt stays open when the screen goes (see on_unmount)."""
+
     def on_unmount(self) -> None:
-        if self.attempt is not None and self.attempt.status == "in_progress":
-            self.attempt.abandon()
+        # Navigating away (/read, ctrl+l, quitting) never abandons: the attempt stays open and
+        # the next /quiz offers to resume it.
+        if self.attempt_in_progress:
             self.app.notify(
-                f"quiz attempt abandoned after {len(self.attempt.feedback)} "
-                "answer(s); they are kept",
+                f"quiz attempt kept with {answers_word(len(self.attempt.feedback))}: "
+                f"/quiz {self.app.chapter.quiz_id} resumes it",
                 title="quiz",
             )
