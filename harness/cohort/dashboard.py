@@ -436,7 +436,7 @@ def _evidence(d: Dashboard) -> str:
                         esc(u.lab_id),
                         esc(u.task or "all"),
                         f'<span class="warn">{esc(u.status)}</span>',
-                        esc(u.started_at[:16]),
+                        esc(u.started_at[:16].replace("T", " ")),
                     ]
                     for u in d.unbacked
                 ],  # fmt: skip
@@ -457,7 +457,7 @@ def _evidence(d: Dashboard) -> str:
                         esc(c.status),
                         esc(c.isolation),
                         "yes" if c.heldout_seed else "no",
-                        esc(c.started_at[:16]),
+                        esc(c.started_at[:16].replace("T", " ")),
                     ]
                     for c in d.confined
                 ],  # fmt: skip
