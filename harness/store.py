@@ -823,8 +823,8 @@ class Store:
         """Per learner, outcome and source ('quiz' | 'review' | 'task'): successes and trials.
 
         `mapping` rows are (kind, ref, outcome): kind 'question' maps a question id, kind
-        'task' maps 'lab-00/patchify'. Quiz answers of practice attempts are left out (their
-        answers can be read and replayed); a lab task counts once, by its latest result.
+        'task' maps 'lab-00/patchify'. Only the first attempt at a seed counts: a replay can
+        be answered from the first one's review. A lab task counts once, by its latest result.
         """
         with self._lock:
             self.conn.execute(
@@ -840,8 +840,10 @@ class Store:
             SELECT t.learner, m.outcome, 'quiz' AS source, SUM(a.correct) AS successes,
                    COUNT(*) AS trials
             FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id
+            JOIN (SELECT MIN(id) AS id FROM quiz_attempts GROUP BY learner, quiz_id, seed) f
+                 ON f.id = t.id
             JOIN temp.outcome_map m ON m.kind = 'question' AND m.ref = a.question_id
-            WHERE t.practice = 0 {who} GROUP BY t.learner, m.outcome
+            WHERE 1 {who} GROUP BY t.learner, m.outcome
             UNION ALL
             SELECT t.learner, t.outcome, 'review', SUM(t.correct), COUNT(*)
             FROM review_log t WHERE t.source = 'review' AND t.outcome IS NOT NULL {who}

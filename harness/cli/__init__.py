@@ -86,6 +86,7 @@ COMMAND_MODULES = (
     "check",
     "run",
     "quiz",
+    "review",
     "mentor",
     "records",
     "doctor",

@@ -9,6 +9,7 @@ import click
 from harness.chapter import Chapter
 from harness.cli import main
 from harness.cli.common import Context
+from harness.learning import mastery, review
 from harness.learning.quiz import (
     DEFAULT_N,
     AnswerError,
@@ -129,3 +130,16 @@ def quiz(ctx: Context, quiz_id: str, name: str | None, seed: int | None, n: int)
             f"  reread: {m.section}  (harness read {item.id}; "
             f"{item.path.relative_to(chapter.source.parent)})"
         )
+    _after_quiz(ctx, attempt)
+
+
+def _after_quiz(ctx: Context, attempt: Attempt) -> None:
+    """Which outcomes held the score back, mastery so far, and the review queue's news."""
+    store, chapter = ctx.store, ctx.chapter
+    review.sync(store, chapter, attempt.learner, bank=attempt.bank)
+    rows = mastery.learner_mastery(store, chapter, attempt.bank, attempt.learner)
+    click.echo("\nBy outcome (this attempt; mastery over everything so far, 90% interval):")
+    for line in mastery.breakdown_lines(mastery.attempt_breakdown(attempt, rows)):
+        click.echo(line)
+    queued = review.queue(store, chapter, attempt.bank, attempt.learner)
+    click.echo(f"\nReview: {review.due_line(queued)} (harness review)")

@@ -1,0 +1,117 @@
+"""Mastery arithmetic: known posteriors for known counts, evidence from the three sources,
+and a cohort that says it is too small rather than averaging a few learners."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from harness.chapter import load_chapter
+from harness.learning import mastery
+from harness.learning.quiz import load_bank
+from harness.store import CheckResult, Store
+
+CHAPTER = load_chapter()
+BANK = load_bank(CHAPTER.quiz_bank)
+WHISPER = [q.id for q in BANK.questions if q.outcome == "whisper"]
+
+
+def _binomial_tail(k: int, n: int, x: float) -> float:
+    """P(Binomial(n, x) >= k): for whole a, b the Beta(a, b) CDF at x is this with k = a,
+    n = a + b - 1 — an identity independent of the grid the module integrates on."""
+    return sum(math.comb(n, j) * x**j * (1 - x) ** (n - j) for j in range(k, n + 1))
+
+
+@pytest.mark.parametrize("s, n", [(0, 0), (7, 10), (0, 5), (20, 20), (13, 40), (150, 200)])
+def test_known_posterior_for_known_counts(s, n):
+    a, b = mastery.posterior(s, n)
+    assert (a, b) == (1 + s, 1 + n - s)
+    low, high = mastery.beta_interval(a, b)
+    assert _binomial_tail(int(a), int(a + b - 1), low) == pytest.approx(0.05, abs=2e-4)
+    assert _binomial_tail(int(a), int(a + b - 1), high) == pytest.approx(0.95, abs=2e-4)
+
+
+def test_closed_forms():
+    assert mastery.beta_interval(1, 1) == pytest.approx((0.05, 0.95), abs=1e-6)
+    assert mastery.beta_interval(2, 1) == pytest.approx((0.05**0.5, 0.95**0.5), abs=1e-5)
+    m = mastery._mastery("o", "d", {"quiz": (7, 10)})
+    assert m.mean == pytest.approx(8 / 12) and m.verdict == "uncertain"
+    assert mastery._mastery("o", "d", {"quiz": (30, 30)}).verdict == "secure"
+    assert mastery._mastery("o", "d", {"quiz": (2, 12)}).verdict == "not yet"
+    assert mastery._mastery("o", "d", {}).shown() == "no evidence yet"
+    with pytest.raises(ValueError, match="0 <= successes <= trials"):
+        mastery.posterior(3, 2)
+
+
+def _answers(store, learner, correct: list[bool], *, practice=False):
+    attempt = store.start_quiz_attempt(learner, "X2", 1, len(correct), practice=practice)
+    for pos, ok in enumerate(correct):
+        store.record_quiz_answer(attempt, WHISPER[pos], pos, "x", ok)
+    store.finish_quiz_attempt(attempt, sum(correct) / len(correct), False)
+
+
+def _task_run(store, learner, status):
+    store.record_check_run(
+        learner=learner,
+        lab_id="lab-02",
+        impl="learner",
+        task="frames",
+        status=status,
+        results=[CheckResult("test_frames", "frames", status)],
+    )
+
+
+def test_evidence_from_quiz_review_and_the_latest_task_result():
+    store = Store.memory()
+    store.add_learner("ana")
+    _answers(store, "ana", [True, True, False, True])
+    _answers(store, "ana", [True] * 6, practice=True)  # a replay of seed 1: not evidence
+    for status in ("fail", "fail", "pass"):
+        _task_run(store, "ana", status)  # debugging runs: only the latest counts
+    store._insert_review_log(  # noqa: SLF001 (a review as harness review stores it)
+        "ana",
+        [
+            dict(
+                card="question:x",
+                source="review",
+                outcome="whisper",
+                correct=False,
+                rating=1,
+                at="2026-01-01T00:00:00+00:00",
+            )
+        ],
+    )
+    whisper = next(
+        m for m in mastery.learner_mastery(store, CHAPTER, BANK, "ana") if m.outcome == "whisper"
+    )
+    assert whisper.by_source == {"quiz": (3, 4), "task": (1, 1), "review": (0, 1)}
+    assert (whisper.successes, whisper.trials) == (4, 6)
+    assert whisper.mean == pytest.approx(5 / 8)
+    assert (whisper.low, whisper.high) == pytest.approx(mastery.beta_interval(5, 3))
+
+
+def test_a_small_cohort_is_not_averaged():
+    store = Store.memory()
+    for i in range(3):
+        store.add_learner(f"l{i}")
+        _answers(store, f"l{i}", [True, False])
+    rows = {c.outcome: c for c in mastery.cohort_outcomes(store, CHAPTER, BANK)}
+    assert rows["whisper"].median is None and "cohort too small" in rows["whisper"].note
+    assert rows["vit"].learners == 0
+
+
+def test_a_cohort_of_five_gets_a_median_and_counts():
+    store = Store.memory()
+    for i in range(5):
+        store.add_learner(f"l{i}")
+        _answers(store, f"l{i}", [True] * (i + 1) + [False] * (4 - i) if i < 4 else [True] * 5)
+    per_learner = mastery.cohort_mastery(store, CHAPTER, BANK)
+    assert set(per_learner) == {f"l{i}" for i in range(5)}
+    row = next(c for c in mastery.cohort_outcomes(store, CHAPTER, BANK) if c.outcome == "whisper")
+    means = sorted(
+        next(m.mean for m in ms if m.outcome == "whisper") for ms in per_learner.values()
+    )
+    assert row.median == pytest.approx(means[2]) and row.learners == 5
+    single = mastery.learner_mastery(store, CHAPTER, BANK, "l2")
+    assert single == per_learner["l2"]  # one learner alone, or in the cohort, agree
