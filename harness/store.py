@@ -149,6 +149,7 @@ class CheckResult:
     status: str  # pass | fail | error
     message: str = ""
     duration_s: float = 0.0
+    kind: str | None = None  # how a failing call ended: raised | timeout | memory | crashed …
 
 
 class Store:
@@ -332,6 +333,9 @@ class Store:
         output_tail: str = "",
         started_at: str | None = None,
         duration_s: float = 0.0,
+        isolation: str | None = None,
+        heldout_seed: int | None = None,
+        similarity: dict[str, float] | None = None,
     ) -> int:
         passed = sum(r.status == "pass" for r in results)
         with self._transaction():
@@ -339,7 +343,8 @@ class Store:
                 self._require_learner(learner)
             cur = self.conn.execute(
                 "INSERT INTO check_runs (learner, lab_id, impl, task, status, passed, failed, "
-                "message, output_tail, started_at, duration_s) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "message, output_tail, started_at, duration_s, isolation, heldout_seed) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     learner,
                     lab_id,
@@ -352,13 +357,22 @@ class Store:
                     output_tail,
                     started_at or now(),
                     duration_s,
+                    isolation,
+                    heldout_seed,
                 ),
             )
             run_id = cur.lastrowid
             self.conn.executemany(
-                "INSERT INTO check_results (run_id, name, task, status, message, duration_s) "
-                "VALUES (?,?,?,?,?,?)",
-                [(run_id, r.name, r.task, r.status, r.message, r.duration_s) for r in results],
+                "INSERT INTO check_results (run_id, name, task, status, message, duration_s, "
+                "kind) VALUES (?,?,?,?,?,?,?)",
+                [
+                    (run_id, r.name, r.task, r.status, r.message, r.duration_s, r.kind)
+                    for r in results
+                ],
+            )
+            self.conn.executemany(
+                "INSERT INTO check_similarity (run_id, task, similarity) VALUES (?,?,?)",
+                [(run_id, t, float(v)) for t, v in (similarity or {}).items()],
             )
             if learner:
                 self._log(
@@ -371,6 +385,8 @@ class Store:
                         "status": status,
                         "passed": passed,
                         "failed": len(results) - passed,
+                        "isolation": isolation,
+                        "heldout_seed": heldout_seed,
                     },
                 )
             return run_id

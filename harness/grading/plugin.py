@@ -1,26 +1,52 @@
 """The pytest plugin behind every DoD suite (`pytest -p harness.grading.plugin`).
 
 Options: `--impl reference|<learner lab dir>`, `--lab lab-00`, `--task <id>`,
-`--results-json <file>`, `--call-timeout <s>`. It provides the `impl` fixture (a
-`RemoteModule`: the implementation under test runs in a worker process, never here), checks
-that every test carries exactly one known `@pytest.mark.task("<id>")`, and writes the results
-in the exercism test-runner v3 shape. See docs/CHECKS.md.
+`--results-json <file>` or `--results-fd <fd>`, `--call-timeout <s>`, `--heldout-seed <n>`,
+`--records <db file>`. It provides the `impl` fixture (a `RemoteModule`: the implementation
+under test runs in a confined worker process, never here), checks that every test carries
+exactly one known `@pytest.mark.task("<id>")`, and writes the results in the exercism
+test-runner v3 shape.
+
+`harness check` passes `--results-fd`: progress and results travel as JSON lines over a pipe
+only the harness holds, never through a file that learner code could find and rewrite. The
+held-out seed is drawn fresh for every run (`session_seed()`), so no learner code can
+regenerate the checks' inputs or labels. See docs/CHECKS.md.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import secrets
 import time
 from pathlib import Path
 
 import pytest
 
 from harness.chapter import Lab, load_chapter
+from harness.grading import isolation
 from harness.grading.remote import LearnerError, RemoteModule
+from harness.grading.sanitize import printable
 
 _results: list[dict] = []
+_state: dict = {"seed": None, "channel": None, "total": 0, "index": 0, "t0": 0.0}
 MAX_MESSAGE = 2000
+
+
+def session_seed() -> int:
+    """This run's seed for the checks' inputs and held-out data: fresh unless --heldout-seed
+    pins it (to reproduce a recorded run). Check modules call it at import."""
+    if _state["seed"] is None:
+        _state["seed"] = secrets.randbelow(2**31)
+    return _state["seed"]
+
+
+def _emit(event: dict) -> None:
+    channel = _state["channel"]
+    if channel is not None:
+        channel.write(json.dumps(event) + "\n")
+        channel.flush()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,6 +57,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab", default=None, help="lab id, e.g. lab-00 (default: from the path)")
     group.addoption("--task", default=None, help="run only the checks of this task")
     group.addoption("--results-json", default=None, help="write exercism v3 results here")
+    group.addoption(
+        "--results-fd", type=int, default=None, help="stream progress and results to this fd"
+    )
+    group.addoption(
+        "--heldout-seed", type=int, default=None, help="seed of the checks' data (default: fresh)"
+    )
+    group.addoption(
+        "--records", action="append", default=[], help="a database file learner code must not see"
+    )
     group.addoption(
         "--call-timeout",
         type=float,
@@ -54,6 +89,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(id): the lab task this check belongs to")
     config._harness_lab = _lab(config)  # type: ignore[attr-defined]
     _results.clear()
+    _state.update(seed=config.getoption("--heldout-seed"), index=0, t0=time.monotonic())
+    session_seed()
+    fd = config.getoption("--results-fd")
+    if fd is not None:
+        isolation.not_dumpable()  # same-user processes cannot reach this fd through /proc
+        _state["channel"] = os.fdopen(fd, "w", encoding="utf-8", closefd=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -72,6 +113,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         keep = [i for i in items if i.get_closest_marker("task").args[0] == wanted]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+    _state["total"] = len(items)
 
 
 @pytest.fixture(scope="session")
@@ -84,11 +126,15 @@ def impl(request: pytest.FixtureRequest, lab: Lab):
     """The implementation under test, behind a process boundary."""
     target = request.config.getoption("--impl")
     timeout = request.config.getoption("--call-timeout")
+    records = request.config.getoption("--records")
     if target == "reference":
+        confinement = isolation.grading_confinement(lab, None, hide_solution=False, db=None)
+        confinement.records += [Path(r) for r in records]
         remote = RemoteModule(
             module=f"{lab.package}.{lab.entry}",
             call_timeout_s=timeout,
             label=f"reference {lab.entry}",
+            confinement=confinement,
         )
     else:
         path = Path(target) / f"{lab.entry}.py"
@@ -97,7 +143,11 @@ def impl(request: pytest.FixtureRequest, lab: Lab):
                 "import",
                 f"{path} does not exist; `harness learner add NAME` copies the starter file there",
             )
-        remote = RemoteModule(path=path, call_timeout_s=timeout, label=path.name)
+        confinement = isolation.grading_confinement(lab, path.parent, hide_solution=True)
+        confinement.records += [Path(r) for r in records]
+        remote = RemoteModule(
+            path=path, call_timeout_s=timeout, label=path.name, confinement=confinement
+        )
     yield remote
     remote.close()
 
@@ -116,7 +166,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             message = str(exc).strip()
         else:
             message = f"{type(exc).__name__}: {exc}"
-        report.harness_message = message[:MAX_MESSAGE]
+        report.harness_message = printable(message)[:MAX_MESSAGE]
+
+
+def pytest_runtest_logstart(nodeid: str, location) -> None:
+    _state["index"] += 1
+    _emit(
+        {
+            "event": "start",
+            "index": _state["index"],
+            "total": _state["total"],
+            "name": nodeid.split("::", 1)[-1],
+            "elapsed_s": round(time.monotonic() - _state["t0"], 3),
+        }
+    )
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -129,17 +192,28 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
                 "name": report.nodeid.split("::", 1)[-1],
                 "status": status,
                 "message": getattr(report, "harness_message", "") if not report.passed else "",
-                "output": (report.capstdout or "")[-2000:],
+                "output": printable((report.capstdout or "")[-2000:]),
                 "task_id": getattr(report, "harness_task", None),
                 "kind": getattr(report, "harness_kind", None),
                 "duration": round(report.duration, 3),
+            }
+        )
+        _emit(
+            {
+                "event": "done",
+                "index": _state["index"],
+                "total": _state["total"],
+                "name": _results[-1]["name"],
+                "task": _results[-1]["task_id"],
+                "status": status,
+                "elapsed_s": round(time.monotonic() - _state["t0"], 3),
             }
         )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = session.config.getoption("--results-json")
-    if not path:
+    if not path and _state["channel"] is None:
         return
     failed = [r for r in _results if r["status"] != "pass"]
     if exitstatus not in (0, 1):
@@ -152,16 +226,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         status, message = "fail", f"{len(failed)} of {len(_results)} checks failed"
     else:
         status, message = "pass", f"all {len(_results)} checks passed"
-    Path(path).write_text(
-        json.dumps(
-            {
-                "version": 3,
-                "status": status,
-                "message": message,
-                "tests": _results,
-                "finished_at": time.time(),
-            },
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
+    report = {
+        "version": 3,
+        "status": status,
+        "message": message,
+        "tests": _results,
+        "heldout_seed": session_seed(),
+        "isolation": isolation.detect().kind,
+        "finished_at": time.time(),
+    }
+    if path:
+        Path(path).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    if _state["channel"] is not None:
+        _emit({"event": "results", "report": report})
+        _state["channel"].close()
+        _state["channel"] = None

@@ -19,7 +19,7 @@ import select
 import signal
 import struct
 import subprocess
-import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,16 +28,20 @@ from typing import Any
 
 import numpy as np
 
+from harness.grading import isolation
 from harness.grading.sandbox import (
     DEFAULT_MEMORY_BYTES,
     OutputCapture,
     kill_group,
     kill_pipe_holders,
-    limit_child,
 )
+from harness.grading.sanitize import printable
 
 DEFAULT_CALL_TIMEOUT_S = 60.0
 MAX_FRAME_BYTES = 4 * 1024**3  # a length prefix above this is garbage, not data
+# The most a learner's reply may hold. The grading process keeps what it receives, so this is
+# what stops a worker from filling the grader's memory (lab replies are a few MB at most).
+MAX_REPLY_BYTES = 256 * 1024**2
 _LEN = struct.Struct("!Q")
 
 
@@ -221,11 +225,14 @@ def read_exact(
 
 
 def recv_frame(
-    fd: int, deadline: float | None = None, alive: Callable[[], bool] | None = None
+    fd: int,
+    deadline: float | None = None,
+    alive: Callable[[], bool] | None = None,
+    limit: int = MAX_FRAME_BYTES,
 ) -> bytes:
     (n,) = _LEN.unpack(read_exact(fd, 8, deadline, alive))
-    if n > MAX_FRAME_BYTES:
-        raise CodecError(f"a frame of {n} bytes is over the {MAX_FRAME_BYTES} byte limit")
+    if n > limit:
+        raise CodecError(f"a reply of {n:,} bytes is over the {limit:,} byte limit")
     return read_exact(fd, n, deadline, alive)
 
 
@@ -256,6 +263,8 @@ class RemoteModule:
         call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S,
         memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
         label: str | None = None,
+        confinement: isolation.Confinement | None = None,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ):
         if (module is None) == (path is None):
             raise ValueError("give exactly one of module= or path=")
@@ -264,7 +273,13 @@ class RemoteModule:
         self._timeout = call_timeout_s
         self._memory = memory_bytes
         self._label = label or (module or self._path.name)
+        self._confinement = confinement or isolation.Confinement(
+            lab_dir=self._path.parent if self._path else None
+        )
+        self._max_reply = max_reply_bytes
         self._proc: subprocess.Popen | None = None
+        self._cleanup: Callable[[], None] = lambda: None
+        self._scratch: tempfile.TemporaryDirectory | None = None
         self._capture: OutputCapture | None = None
         self._to_worker = self._from_worker = -1
 
@@ -283,37 +298,43 @@ class RemoteModule:
 
         Drained on a thread, so it may lag a call that just returned; complete after close().
         """
-        return self._capture.text() if self._capture else ""
+        return printable(self._capture.text()) if self._capture else ""
 
     def _start(self) -> None:
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         target = ["--path", str(self._path)] if self._path else ["--module", self._module]
-        cwd = str(self._path.parent) if self._path else None
-        cmd = [
-            sys.executable,
-            "-m",
-            "harness.grading.worker",
-            "--in-fd",
-            str(req_r),
-            "--out-fd",
-            str(resp_w),
-            *target,
+        c = self._confinement
+        env = isolation.child_env()
+        if isolation.detect().sandboxed:
+            scratch = "/tmp"  # a private tmpfs inside the sandbox
+        else:  # a private folder of its own, the only place the audit hook lets it write
+            self._scratch = tempfile.TemporaryDirectory(prefix="x2-worker-")
+            scratch = self._scratch.name
+            env.update(HOME=scratch, TMPDIR=scratch, MPLCONFIGDIR=f"{scratch}/matplotlib")
+        visible = [str(c.lab_dir)] if c.lab_dir is not None else []
+        guard = [
+            *("--hidden", json.dumps(c.hidden_paths())),
+            *("--writable", json.dumps([scratch])),
+            *("--visible", json.dumps(visible)),
         ]
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
-        # Two BLAS threads on a busy 2-core machine stall NumPy by 10x or more; a learner's
-        # code is judged on one thread, the same everywhere.
-        env.setdefault("OPENBLAS_NUM_THREADS", "1")
+        args = ["--in-fd", str(req_r), "--out-fd", str(resp_w), *target, *guard]
+        cmd, self._cleanup = isolation.wrap(
+            isolation.python_command("harness.grading.worker", args), c
+        )
+        cwd = c.lab_dir if c.lab_dir is not None else Path(scratch)
         self._proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             pass_fds=(req_r, resp_w),
-            cwd=cwd,
+            cwd=str(cwd),
             env=env,
             start_new_session=True,
-            preexec_fn=limit_child(self._memory),
+            preexec_fn=isolation.limit_learner(
+                self._memory, cpu_seconds=c.cpu_seconds, file_bytes=c.file_bytes
+            ),
         )
         os.close(req_r)
         os.close(resp_w)
@@ -334,6 +355,10 @@ class RemoteModule:
                 self._capture.join(1)
             self._proc.stdout.close()
             self._proc = None
+            self._cleanup()
+            if self._scratch is not None:
+                self._scratch.cleanup()
+                self._scratch = None
 
     def __del__(self):
         try:
@@ -361,7 +386,10 @@ class RemoteModule:
         try:
             send_frame(self._to_worker, payload)
             frame = recv_frame(
-                self._from_worker, time.monotonic() + timeout_s, alive=lambda: proc.poll() is None
+                self._from_worker,
+                time.monotonic() + timeout_s,
+                alive=lambda: proc.poll() is None,
+                limit=self._max_reply,
             )
             reply = decode(frame)
         except TimeoutError:
@@ -400,19 +428,20 @@ class RemoteModule:
         if "error" in reply:
             err = reply["error"] if isinstance(reply["error"], dict) else {}
             kind = str(err.get("kind", "raised"))
-            message = f"{what} {err.get('message', 'failed')}"
+            message = f"{what} {printable(str(err.get('message', 'failed')))}"
             if kind == "memory":
                 message += self._cap()
-            raise LearnerError(kind, message, str(err.get("traceback", "")))
+            raise LearnerError(kind, message, printable(str(err.get("traceback", ""))))
         return reply["value"]
 
     def _exit_code(self) -> int | None:
         """The worker's exit code; a worker that closed its pipe but lives on is ended."""
         try:
-            return self._proc.wait(timeout=1)
+            code = self._proc.wait(timeout=1)
         except subprocess.TimeoutExpired:
             kill_group(self._proc.pid)
-            return self._proc.wait()
+            code = self._proc.wait()
+        return isolation.unwrap_returncode(code, self._proc.args)
 
     def _cap(self) -> str:
         return f" (its memory cap is {self._memory / 1024**3:g} GiB)" if self._memory else ""

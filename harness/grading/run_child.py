@@ -12,10 +12,13 @@ import importlib.util
 import inspect
 import json
 import sys
+import traceback
 from pathlib import Path
 
 from harness.chapter import load_chapter
-from harness.grading.runs import PROGRESS_PREFIX, RESULT_FILE
+from harness.grading.runs import ERROR_PREFIX, PROGRESS_PREFIX, RESULT_FILE
+
+NOT_IMPLEMENTED_EXIT = 3
 
 
 def _entry(args: argparse.Namespace):
@@ -34,9 +37,22 @@ def _progress(event: dict) -> None:
     print(PROGRESS_PREFIX + json.dumps(event, default=float), flush=True)
 
 
+def _not_implemented(exc: NotImplementedError, path: str | None, lab) -> str:
+    """'train() is not implemented yet …', naming the function from the traceback."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if path and Path(f.filename).resolve() == Path(path).resolve()]
+    name = (ours or frames)[-1].name if frames else "a function"
+    where = f" in {path}" if path else ""
+    return (
+        f"{name}() is not implemented yet{where}: write it (its checks: harness check "
+        f"{lab.id}), then run again"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lab", required=True)
+    parser.add_argument("--chapter", default=None, help="the chapter manifest")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True)
     parser.add_argument("--steps", type=int, default=None)
@@ -44,13 +60,17 @@ def main() -> None:
     group.add_argument("--module")
     group.add_argument("--path")
     args = parser.parse_args()
-    lab = load_chapter().lab(args.lab)
+    lab = load_chapter(args.chapter).lab(args.lab)
     experiment = importlib.import_module(f"{lab.package}.experiment")
     entry = _entry(args)
     kwargs = {}
     if args.steps is not None and "steps" in inspect.signature(experiment.run).parameters:
         kwargs["steps"] = args.steps
-    result = experiment.run(Path(args.out), args.seed, entry, _progress, **kwargs)
+    try:
+        result = experiment.run(Path(args.out), args.seed, entry, _progress, **kwargs)
+    except NotImplementedError as exc:
+        print(ERROR_PREFIX + _not_implemented(exc, args.path, lab), flush=True)
+        sys.exit(NOT_IMPLEMENTED_EXIT)
     if not isinstance(result, dict):
         raise TypeError(
             f"{lab.package}.experiment.run returned {type(result).__name__}, expected a dict"

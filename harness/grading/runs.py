@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,12 +28,16 @@ from pathlib import Path
 import yaml
 
 from harness.chapter import Chapter, load_chapter
-from harness.grading.sandbox import run_sandboxed
+from harness.grading import isolation
+from harness.grading.checks import cancel_on_signals
+from harness.grading.sandbox import DEFAULT_MEMORY_BYTES, run_sandboxed
+from harness.grading.sanitize import printable
 from harness.learners import lab_dir
-from harness.paths import REPO_ROOT, experiments_dir
+from harness.paths import REPO_ROOT, chapter_file, experiments_dir
 from harness.store import Store, now
 
 PROGRESS_PREFIX = "@@progress "
+ERROR_PREFIX = "@@error "  # the child's one-line explanation of a failure it understood
 RESULT_FILE = "_run_result.json"
 PACKAGES = ("numpy", "pillow", "matplotlib", "torch", "transformers", "x2-harness")
 DEFAULT_TOLERANCE = 0.02
@@ -129,42 +131,64 @@ def run_lab(
             raise FileNotFoundError(f"{path} does not exist; run `harness learner add {learner}`")
         entry_args, tag, impl = ["--path", str(path)], f"learner-{learner}", "learner"
     run_dir = new_run_dir(chapter, lab_id, tag, seed, root)
-    cmd = [
-        sys.executable,
-        "-m",
-        "harness.grading.run_child",
-        "--lab",
-        lab_id,
-        "--seed",
-        str(seed),
-        "--out",
-        str(run_dir),
-        *entry_args,
-    ]
+    args = ["--lab", lab_id, "--chapter", str(chapter_file().resolve()), "--seed", str(seed)]
+    args += ["--out", str(run_dir), *entry_args]
     if steps is not None:
-        cmd += ["--steps", str(steps)]
+        args += ["--steps", str(steps)]
+    learner_dir = None if reference else path.parent
+    db = store.path if store is not None else None
+    confinement = isolation.run_confinement(lab, learner_dir, run_dir, db=db)
+    cmd, cleanup = isolation.wrap(
+        isolation.python_command("harness.grading.run_child", args),
+        confinement,
+        cwd=learner_dir or run_dir,
+    )
+    errors: list[str] = []
 
     def on_line(line: str) -> None:
+        line = printable(line)
         if line.startswith(PROGRESS_PREFIX):
             if on_progress:
                 try:
                     on_progress(json.loads(line[len(PROGRESS_PREFIX) :]))
                 except ValueError:
                     pass
+        elif line.startswith(ERROR_PREFIX):
+            errors.append(line[len(ERROR_PREFIX) :])
         elif on_output:
             on_output(line)
 
+    iso = isolation.detect()
+    if on_output is not None and not iso.sandboxed:
+        on_output(f"isolation: none ({iso.detail})")
     started, t0 = now(), time.monotonic()
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
-    result = run_sandboxed(
-        cmd, timeout_s=timeout_s or lab.time_limit_s, env=env, on_line=on_line, cancel=cancel
-    )
+    with cancel_on_signals(cancel := cancel or threading.Event()):
+        try:
+            result = run_sandboxed(
+                cmd,
+                timeout_s=timeout_s or lab.time_limit_s,
+                env=isolation.child_env(),
+                cwd=str(learner_dir or run_dir),
+                on_line=on_line,
+                cancel=cancel,
+                preexec_fn=isolation.limit_learner(
+                    DEFAULT_MEMORY_BYTES, file_bytes=confinement.file_bytes
+                ),
+            )
+        finally:
+            cleanup()
     wall = time.monotonic() - t0
     produced = _read_json(run_dir / RESULT_FILE)
     (run_dir / RESULT_FILE).unlink(missing_ok=True)
     status = result.status if result.status != "ok" or produced else "failed"
     metrics = produced.get("metrics", {}) if produced else {}
-    message = "finished" if status == "ok" else f"the run {result.describe()}: {result.tail}"
+    if status == "ok":
+        message = "finished"
+    elif errors:
+        message = errors[-1]
+    else:
+        tail = printable(result.tail).strip()
+        message = f"the run {result.ended}" + (f"; its last output:\n{tail}" if tail else "")
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     manifest = {
         "chapter": chapter.id,
@@ -179,6 +203,7 @@ def run_lab(
         "dataset_hash": produced.get("dataset_hash") if produced else None,
         "metrics": metrics,
         "packages": package_versions(),
+        "isolation": iso.kind,
         "git_commit": git_commit(),
         "platform": platform.platform(),
         "outputs": sorted(p.name for p in run_dir.iterdir() if p.name != "manifest.yaml"),

@@ -28,12 +28,16 @@ MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc")
 
 
 def limit_child(memory_bytes: int | None) -> Callable[[], None]:
-    """A preexec_fn that caps the child's address space and disables core dumps."""
+    """A preexec_fn that caps the child's address space, disables core dumps and has the
+    kernel SIGKILL the child if the thread that started it dies (a harness killed outright
+    must not leave its grader running)."""
+    from harness.grading.isolation import die_with_parent
 
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if memory_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        die_with_parent()
 
     return apply
 
@@ -212,8 +216,10 @@ class SandboxResult:
     def tail(self) -> str:
         return "\n".join(self.output.splitlines()[-20:])
 
-    def describe(self) -> str:
-        what = {
+    @property
+    def ended(self) -> str:
+        """How it ended, as a verb phrase: 'exited with code 1', 'was cancelled', …"""
+        return {
             "ok": "finished",
             "failed": f"exited with code {self.returncode}",
             "timeout": f"was stopped after {self.duration_s:.0f} s (time limit)",
@@ -221,7 +227,9 @@ class SandboxResult:
             "crashed": f"crashed ({_signal_name(self.returncode)})",
             "cancelled": "was cancelled",
         }[self.status]
-        return f"the process {what}"
+
+    def describe(self) -> str:
+        return f"the process {self.ended}"
 
 
 def _signal_name(returncode: int | None) -> str:
@@ -243,6 +251,8 @@ def run_sandboxed(
     keep_bytes: int = DEFAULT_KEEP_BYTES,
     on_line: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
+    pass_fds: Sequence[int] = (),
+    preexec_fn: Callable[[], None] | None = None,
 ) -> SandboxResult:
     """Run `cmd` to completion under the limits and classify how it ended."""
     start = time.monotonic()
@@ -254,8 +264,11 @@ def run_sandboxed(
         env=env,
         cwd=cwd,
         start_new_session=True,
-        preexec_fn=limit_child(memory_bytes),
+        preexec_fn=preexec_fn or limit_child(memory_bytes),
+        pass_fds=tuple(pass_fds),
     )
+    for fd in pass_fds:  # the child has its copy; ours would keep the pipe open forever
+        os.close(fd)
     capture = OutputCapture(proc.stdout, keep_bytes, on_line)
     deadline = start + timeout_s
     status = None
@@ -268,7 +281,9 @@ def run_sandboxed(
             kill_tree(proc.pid)
             break
         time.sleep(0.05)
-    returncode = proc.wait()
+    from harness.grading.isolation import unwrap_returncode
+
+    returncode = unwrap_returncode(proc.wait(), cmd)
     kill_group(proc.pid)  # whatever it forked and left behind goes too
     kill_pipe_holders(proc.stdout.fileno())  # and what escaped the group but writes to us
     capture.join()

@@ -1,7 +1,14 @@
 """The child side of `harness.grading.remote.RemoteModule`: import one entry module, serve calls.
 
-Runs in its own process group with a memory cap. Requests arrive on --in-fd, replies leave on
---out-fd; the learner's prints go to stdout, which the parent drains and caps.
+Runs confined (isolation.py: bubblewrap when present) in its own process group with rlimits.
+Requests arrive on --in-fd, replies leave on --out-fd; the learner's prints go to stdout,
+which the parent drains and caps.
+
+Before the learner's module is imported, an audit hook (PEP 578; it cannot be removed) refuses
+what learner code has no business doing while it is graded: opening or listing the hidden
+paths (--hidden: the reference solution, the checks, the records) and starting or signalling
+other processes. Under bubblewrap that is a second wall; without it, it is the main one
+against Python code (not against ctypes or a C extension: docs/RELIABILITY.md).
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import json
 import os
 import signal
 import sys
@@ -47,6 +55,103 @@ def _die_with_parent() -> None:
         killpg(0, signal.SIGKILL)
 
     threading.Thread(target=watch, name="harness-watchdog", daemon=True).start()
+
+
+_PROCESS_EVENTS = frozenset(
+    {
+        "subprocess.Popen",
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "pty.spawn",
+        "os.startfile",
+    }
+)
+
+
+# Events that change the filesystem at their first argument's path.
+_WRITE_EVENTS = frozenset(
+    {
+        "os.remove",
+        "os.rmdir",
+        "os.mkdir",
+        "os.rename",
+        "os.symlink",
+        "os.link",
+        "os.truncate",
+        "os.chmod",
+        "os.chown",
+        "os.utime",
+        "shutil.rmtree",
+        "shutil.copyfile",
+        "shutil.move",
+    }
+)
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+def _guard(hidden: list[str], writable: list[str], visible: list[str]) -> None:
+    """Install the audit hook that keeps learner code away from `hidden` (except what lies in
+    `visible`: its own folder), from writing outside `writable`, from databases and from
+    other processes."""
+    realpath, fspath, getpid = os.path.realpath, os.fspath, os.getpid
+    roots = tuple(realpath(h) for h in hidden)
+    own = tuple(realpath(v) for v in visible)
+    scratch = tuple(realpath(w) for w in writable)
+    busy = threading.local()
+
+    def resolve(path) -> str | None:
+        if isinstance(path, int) or path is None:
+            return None
+        try:
+            p = fspath(path)
+            return realpath(p.decode() if isinstance(p, bytes) else p)
+        except (TypeError, ValueError, OSError):
+            return None
+
+    def under(p: str | None, dirs: tuple[str, ...]) -> bool:
+        return p is not None and any(p == d or p.startswith(d + os.sep) for d in dirs)
+
+    def writes(event: str, args: tuple) -> bool:
+        if event == "open":
+            mode, flags = (args[1] if len(args) > 1 else "r"), (args[2] if len(args) > 2 else 0)
+            if isinstance(mode, str) and any(c in mode for c in "wax+"):
+                return True
+            return isinstance(flags, int) and bool(flags & _WRITE_FLAGS)
+        return event in _WRITE_EVENTS
+
+    def hook(event: str, args: tuple) -> None:
+        if getattr(busy, "on", False):
+            return
+        busy.on = True
+        try:
+            if event in ("open", "os.listdir", "os.scandir") or event in _WRITE_EVENTS:
+                path = resolve(args[0]) if args else None
+                if under(path, roots) and not under(path, own):
+                    raise PermissionError(
+                        f"{args[0]} is hidden while your code is graded (the reference "
+                        "solution, the checks and the records are not yours to read)"
+                    )
+                if path is not None and writes(event, args) and not under(path, scratch):
+                    raise PermissionError(
+                        f"{event} {args[0]}: while graded, learner code may write only in "
+                        f"its scratch folder ({', '.join(scratch) or 'none'})"
+                    )
+            if event == "sqlite3.connect":
+                raise PermissionError("learner code may not open databases while it is graded")
+            if event in _PROCESS_EVENTS:
+                raise PermissionError(
+                    f"{event}: learner code may not start processes while it is graded"
+                )
+            if event in ("os.kill", "os.killpg") and args and args[0] not in (0, getpid()):
+                raise PermissionError(f"{event}: learner code may signal only itself")
+        finally:
+            busy.on = False
+
+    sys.addaudithook(hook)
 
 
 def _defined_elsewhere(fn: object, path: str) -> str | None:
@@ -142,9 +247,13 @@ def main() -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--module")
     group.add_argument("--path")
+    parser.add_argument("--hidden", default="[]", help="JSON list of paths to refuse")
+    parser.add_argument("--writable", default="[]", help="JSON list of scratch folders")
+    parser.add_argument("--visible", default="[]", help="JSON list of folders it may read")
     args = parser.parse_args()
     os.environ.setdefault("MPLBACKEND", "Agg")
     _die_with_parent()
+    _guard(*([str(p) for p in json.loads(v)] for v in (args.hidden, args.writable, args.visible)))
     serve(args)
 
 

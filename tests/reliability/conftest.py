@@ -38,7 +38,6 @@ def toy_env(tmp_path, monkeypatch) -> dict[str, str]:
         "HARNESS_DB": str(tmp_path / "progress.db"),
         "HARNESS_LEARNERS": str(tmp_path / "learners"),
         "PYTHONPATH": pythonpath,
-        "TOYLAB_PIDFILE": str(tmp_path / "grandchild.pid"),
         # Keeps installed pytest plugins (textual snapshots, syrupy, …) out of the
         # grading pytest: 0.7 s of CPU a run. checks.py should set it too (see
         # docs/RELIABILITY.md, "Fixes requested").
@@ -114,3 +113,35 @@ def _alive_after(pid: int, grace_s: float = 3.0) -> bool:
 @pytest.fixture
 def pid_alive():
     return _alive_after
+
+
+def _processes_mentioning(marker: str, grace_s: float = 3.0) -> list[int]:
+    """Living processes (not us) whose command line contains `marker`, after a grace period.
+
+    Inside bubblewrap a learner process has another PID in its own namespace, so a pid it
+    reports is useless here; its command line (the worker's, naming the learner's file) is
+    the same from outside."""
+
+    def scan() -> list[int]:
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == os.getpid():
+                continue
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in cmdline and _pid_alive(int(entry)):
+                found.append(int(entry))
+        return found
+
+    deadline = time.monotonic() + grace_s
+    while (found := scan()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+@pytest.fixture
+def lingering(tmp_path):
+    """Processes still running that belong to this test's learner (by their command line)."""
+    return lambda: _processes_mentioning(str(tmp_path))

@@ -1,14 +1,13 @@
-"""Forks a sleeper that outlives the call, and still answers correctly."""
+"""Forks a sleeper through libc (past the worker's audit hook) and still answers correctly."""
 
+import ctypes
 import os
 import time
 
 
 def square(x):
-    pid = os.fork()
+    pid = ctypes.CDLL(None).fork()
     if pid == 0:
-        with open(os.environ["TOYLAB_PIDFILE"], "w") as f:
-            f.write(str(os.getpid()))
         time.sleep(600)
         os._exit(0)
     time.sleep(0.2)

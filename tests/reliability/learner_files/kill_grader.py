@@ -1,12 +1,12 @@
-"""Kills the grading pytest process, then spins: the run must not pass, nothing may linger."""
+"""Kills its parent through libc (past the audit hook), then spins: the run must not pass,
+nothing may linger. Under bubblewrap the parent it can see is the sandbox's own init."""
 
+import ctypes
 import os
 import signal
 
 
 def square(x):
-    with open(os.environ["TOYLAB_PIDFILE"], "w") as f:
-        f.write(str(os.getpid()))
-    os.kill(os.getppid(), signal.SIGKILL)
+    ctypes.CDLL(None).kill(os.getppid(), int(signal.SIGKILL))
     while True:
         pass

@@ -9,7 +9,9 @@ Run against the reference or a learner's folder:
 
 Every check compares with the reference *and* with something the reference cannot fake:
 a plain-loop computation written here, central finite differences of the implementation's
-own forward, or an accuracy this file measures on icons it generates with its own seed.
+own forward, or an accuracy this file measures on icons it generates from a seed the harness
+draws fresh for every run (`session_seed()`, recorded in results.json): learner code only
+ever sees the inputs, never the seed or the labels.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from harness.grading.checking import (
     numeric_grad,
     relative_error,
 )
+from harness.grading.plugin import session_seed
 from labs.x2_multimodal.lab00 import tiny_vit as ref
 from labs.x2_multimodal.lab00.data import icon_dataset
 
-SEED = 20261127  # the checks' own data; the reference trains on other seeds and splits
+SEED = session_seed()  # fresh per run; the reference trains on other seeds and splits
 FD_COORDS = 40  # finite-difference probes per array: enough to catch a wrong term
 FD_TOL = 1e-5
 TRAIN_BUDGET_S = 300.0  # the chapter's 5-minute training budget

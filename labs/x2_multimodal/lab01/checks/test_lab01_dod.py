@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 
 from harness.grading.checking import expect_close, expect_grad_close, expect_shape, numeric_grad
+from harness.grading.plugin import session_seed
 from harness.grading.remote import LearnerError
 from labs.x2_multimodal.lab01.data import distinct_texts, make_icon_set
 
-CHECK_SEED = 20261127  # held-out icons and random inputs; the reference trains with seed 0
+CHECK_SEED = session_seed()  # fresh per run: held-out icons and random inputs
 # The reference reaches image->text R@1 ~0.91, R@5 ~0.99 after 400 steps (~60 s on the shared
 # 2-core machine) and ~0.99 / 1.0 after 300 s; the floors leave room for a slower machine.
 TRAIN_BUDGET_S = 150.0
