@@ -135,3 +135,156 @@ async def test_home_works_at_80x24(make):
         await pilot.press("enter", "f", "escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+
+
+# --- reader: narrow terminals, next page, languages, sections (issues 15 and 17) -------------
+
+
+async def test_the_reader_hides_its_contents_below_100_columns(make):
+    from textual.widgets import MarkdownViewer
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.run_command_line("/read theory-00")
+        await pilot.pause()
+        viewer = app.screen.query_one(MarkdownViewer)
+        assert not viewer.show_table_of_contents
+        assert viewer.document.region.width >= 70  # the page, not the sidebar, gets the width
+        await pilot.press("t")  # asked for: shown, and kept to part of the screen
+        await pilot.pause()
+        assert viewer.show_table_of_contents
+        assert viewer.table_of_contents.region.width <= 36
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert viewer.show_table_of_contents  # the learner's choice outlives a resize
+
+
+async def test_the_reader_shows_its_contents_again_when_widened(make):
+    from textual.widgets import MarkdownViewer
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.run_command_line("/read theory-00")
+        await pilot.pause()
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert app.screen.query_one(MarkdownViewer).show_table_of_contents
+
+
+async def test_finish_then_next_opens_the_next_page_of_the_read_order(make, store):
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.run_command_line("/read theory-00")
+        await pilot.pause()
+        await pilot.press("f", "n")
+        await pilot.pause()
+        assert "theory-00" in store.completed_pages(LEARNER)
+        assert isinstance(app.screen, ReaderScreen) and app.screen.item.id == "theory-01"
+        reader_bindings = ReaderScreen.BINDINGS
+        assert all(b.description for b in reader_bindings)
+        assert {"f", "n", "e", "s", "t"} <= {b.key for b in reader_bindings}
+
+
+async def test_next_on_the_last_page_says_so(make):
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("/read lab-02")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen.item.id == "lab-02"
+        assert any("last page" in n.message for n in app._notifications)
+
+
+async def _until(pilot, condition, tries: int = 50) -> None:
+    """Let the app work until `condition()` holds (Markdown lays out asynchronously)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.1)
+
+
+def _shown(app) -> str:
+    from textual.widgets import MarkdownViewer
+
+    return app.screen.query_one(MarkdownViewer).document.source
+
+
+async def test_the_language_toggle_shows_the_resumen_and_the_other_summary_on_request(make):
+    from harness.chapter import load_chapter
+
+    app = make(chapter=load_chapter())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("/read theory-02")
+        await pilot.pause()
+        english = _shown(app)
+        assert "## Summary" in english and "## Resumen" not in english
+        assert app.screen.sub_title.endswith("· English")
+        await pilot.press("s")  # the Spanish summary, on request
+        await pilot.pause()
+        assert "## Resumen" in _shown(app)
+        await pilot.press("e")
+        await pilot.pause()
+        spanish = _shown(app)
+        assert "## Resumen" in spanish and "## Summary" not in spanish
+        assert "## Windows, hops and frames" not in spanish
+        assert "Curso bilingüe" in spanish and app.screen.sub_title.endswith("· Español")
+        await pilot.press("s")  # the English summary, on request
+        await pilot.pause()
+        assert "## Summary" in _shown(app) and "## Resumen" in _shown(app)
+        await pilot.press("n")  # the next page keeps the language
+        await pilot.pause()
+        assert app.screen.item.id == "theory-03" and app.screen.language == "es"
+        await pilot.press("e")
+        await pilot.pause()
+        assert "## Cross-attention" in _shown(app)
+
+
+async def test_a_page_without_a_resumen_says_so_in_spanish(make):
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("/read theory-00")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert "no tiene resumen en español" in _shown(app)
+
+
+async def test_the_reader_opens_a_page_at_a_section(make):
+    from textual.widgets import MarkdownViewer
+
+    from harness.chapter import load_chapter
+
+    chapter = load_chapter()
+    app = make(chapter=chapter)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show(ReaderScreen(chapter.item("theory-02"), section="Windows, hops and frames"))
+        await pilot.pause()
+        viewer = app.screen.query_one(MarkdownViewer)
+        await _until(pilot, lambda: viewer.scroll_y > 0)
+        heading = next(
+            viewer.document.query_one(f"#{block}")
+            for _, title, block in viewer.document.table_of_contents
+            if title == "Windows, hops and frames"
+        )
+        assert viewer.scroll_y > 0
+        assert heading.region.y - viewer.region.y <= 2  # the heading is at the top
+        app.show(ReaderScreen(chapter.item("theory-02"), section="resumen"))  # a slug
+        await pilot.pause()
+        await _until(pilot, lambda: "## Resumen" in _shown(app))
+        assert app.screen.language == "es" and "## Resumen" in _shown(app)
+
+
+async def test_going_to_an_unknown_section_warns_and_stays_at_the_top(make):
+    from textual.widgets import MarkdownViewer
+
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show(ReaderScreen(app.chapter.item("theory-00"), section="No such heading"))
+        await pilot.pause()
+
+        def warned() -> bool:
+            return any("no section 'No such heading'" in n.message for n in app._notifications)
+
+        await _until(pilot, warned)
+        assert warned() and app.screen.query_one(MarkdownViewer).scroll_y == 0
