@@ -33,7 +33,7 @@ REINSTALL = "run `make run` (it reinstalls the pinned dependencies into .venv)"
 
 @dataclass(frozen=True)
 class Finding:
-    section: str  # versions | paths | store | chapter | model
+    section: str  # versions | paths | store | chapter | model | isolation
     name: str
     value: str
     ok: bool = True
@@ -70,9 +70,31 @@ def diagnose(
                 *store(db_path),
                 *chapter(chapter_path),
                 *model(model_module),
+                *confinement(),
             ]
         )
     )
+
+
+def confinement() -> list[Finding]:
+    """Which isolation learner code gets here, and whether startup files were planted."""
+    from harness.grading import isolation
+
+    iso = isolation.detect()
+    value = f"bwrap ({iso.detail})" if iso.sandboxed else f"none: {iso.detail}"
+    found = [Finding("isolation", "learner code", value)]
+    planted = isolation.unowned_startup_files()
+    found.append(
+        Finding(
+            "isolation",
+            "startup files",
+            ", ".join(str(p) for p in planted) or "only those installed packages list",
+            not planted,
+            "these run at every Python start and are part of no installed package: delete "
+            "them (learner code may have planted them), then re-check your labs",
+        )
+    )
+    return found
 
 
 def versions() -> list[Finding]:

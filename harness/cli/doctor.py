@@ -7,7 +7,7 @@ import click
 from harness.cli import main
 from harness.cli.common import Context
 
-SECTIONS = ("versions", "paths", "store", "chapter", "model")
+SECTIONS = ("versions", "paths", "store", "chapter", "model", "isolation")
 
 
 @main.command()

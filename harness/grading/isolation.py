@@ -390,3 +390,25 @@ def _user_tasks() -> int:
     except OSError:
         return 0
     return count
+
+
+def unowned_startup_files() -> list[Path]:
+    """`sitecustomize`/`usercustomize` modules and `.pth` files in our site-packages that no
+    installed package lists in its RECORD: code someone added to run at every start."""
+    import site
+
+    found = []
+    for folder in {Path(p) for p in [*site.getsitepackages(), site.getusersitepackages()]}:
+        if not folder.is_dir():
+            continue
+        startup = [*folder.glob("*.pth"), *folder.glob("sitecustomize.py")]
+        startup += list(folder.glob("usercustomize.py"))
+        if not startup:
+            continue
+        records = "\n".join(
+            r.read_text(encoding="utf-8", errors="replace")
+            for r in folder.glob("*.dist-info/RECORD")
+        )
+        owned = {line.split(",", 1)[0] for line in records.splitlines()}
+        found += [f for f in startup if f.name not in owned]
+    return sorted(found)

