@@ -176,8 +176,10 @@ def run_confinement(
 
 
 def _checks_dirs(lab) -> list[Path]:
+    """Every lab's DoD checks and its catalogue of mistakes (which holds correct code too)."""
     labs_root = lab.package_dir.parent
-    return sorted(p for p in labs_root.glob("lab*/checks") if p.is_dir())
+    found = [*labs_root.glob("lab*/checks"), *labs_root.glob("lab*/mistakes")]
+    return sorted(p for p in found if p.is_dir())
 
 
 def _record_dirs(
