@@ -155,22 +155,26 @@ def items_scatter(
 
 
 def outcome_heatmap(
-    outcomes: Sequence[str], bands: Sequence[Sequence[int]], band_names: Sequence[str], label: str
+    outcomes: Sequence[str],
+    counts: Sequence[Sequence[int]],
+    columns: Sequence[str],
+    label: str,
+    xlabel: str = "",
 ) -> str:
-    """Learners per band of proportion correct, one row per learning outcome."""
+    """Learners per column (a verdict, a band), one row per learning outcome."""
     with matplotlib.rc_context(_STYLE):
         fig = _figure(7.0, 0.33 * len(outcomes) + 0.9, outcomes, legend=False)
         ax = fig.add_subplot()
-        ax.imshow(bands, cmap="Blues", aspect="auto")
-        top = max((max(row) for row in bands if row), default=0)
-        for y, row in enumerate(bands):
+        ax.imshow(counts, cmap="Blues", aspect="auto")
+        top = max((max(row) for row in counts if row), default=0)
+        for y, row in enumerate(counts):
             for x, n in enumerate(row):
                 ax.text(
                     x, y, str(n), ha="center", va="center",
                     color="white" if top and n > top / 2 else "black",
                 )  # fmt: skip
-        ax.set_xticks(range(len(band_names)), list(band_names))
+        ax.set_xticks(range(len(columns)), list(columns))
         ax.set_yticks(range(len(outcomes)), list(outcomes))
-        ax.set_xlabel("proportion correct on the outcome's questions")
+        ax.set_xlabel(xlabel)
         ax.spines[:].set_visible(False)
         return _svg(fig, label)

@@ -202,6 +202,18 @@
         el("th", { scope: "col", text: "last full check" }),
         el("th", { scope: "col", text: "last run's key metric" }))),
       el("tbody", {}, ...labRows)));
+    if (L.mastery.some((m) => m[3] > 0)) {
+      parts.push(el("table", {}, el("caption", { text: "Mastery per learning outcome (90% interval)" }),
+        el("thead", {}, el("tr", {}, ...["outcome", "estimate", "interval", "evidence", "verdict"]
+          .map((h) => el("th", { scope: "col", text: h })))),
+        el("tbody", {}, ...L.mastery.map(([mean, low, high, n, verdict], k) =>
+          el("tr", {}, el("th", { scope: "row", text: data.outcomes[k] }),
+             el("td", { text: n ? pct(mean) : "—" }),
+             el("td", { text: n ? `${pct(low)}–${pct(high)}` : "—" }),
+             el("td", { text: String(n) }),
+             el("td", { class: verdict === "secure" ? "p" : verdict === "not yet" ? "f" : "",
+                        text: verdict }))))));
+    }
     parts.push(el("h4", { text: "Reflections" }));
     for (const [id, prompt] of Object.entries(data.prompts)) {
       const text = L.reflections[id] || "";

@@ -10,7 +10,7 @@ no request; it can be archived or mailed. Sections:
 - where learners get stuck: per task, tried / passing now / median tries and hours to pass, and
   how failing checks ended where the checks recorded it (`check_results.kind`);
 - the quiz: best scores against the pass mark, per-question statistics, flagged questions and
-  results per learning outcome;
+  and mastery per learning outcome (harness.learning.mastery's model) when there is evidence;
 - what the records prove (only when there is something to show): check rows with no event in
   the learner's log ("self-reported only"), confined runs, copy-similarity flags;
 - per learner: the timeline (latest TIMELINE_EVENTS), reflections with their prompts in words,
@@ -22,8 +22,11 @@ quizstats.py, evidence.py); `render(dashboard)` writes the page. Nothing here im
 
 from __future__ import annotations
 
+import gc
 import html
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -31,8 +34,9 @@ from typing import Any
 
 from harness import __version__
 from harness.chapter import Chapter, ManifestError
-from harness.cohort import charts, evidence, quizstats, tasks
+from harness.cohort import charts, evidence, outcomes, quizstats, tasks
 from harness.cohort.views import DONE, LOCKED, LearnerRow, describe_event, overview
+from harness.learning.mastery import BAR, LEVEL, CohortOutcome, Mastery, cohort_outcomes
 from harness.store import Store
 
 TIMELINE_EVENTS = 20  # per learner in the file; `harness mentor timeline NAME` has them all
@@ -47,7 +51,8 @@ class Dashboard:
     tasks: list[tasks.TaskSummary]
     task_records: dict[tuple[str, str, str], tasks.TaskRecord]
     items: list[quizstats.ItemStats] | None  # None: the question bank cannot be loaded
-    outcomes: list[quizstats.OutcomeResults]
+    mastery: dict[str, list[Mastery]]  # learner -> per outcome; empty without a bank
+    mastery_cohort: list[CohortOutcome]
     bank_note: str
     unbacked: list[evidence.UnbackedRun]
     confined: list[evidence.ConfinedRun]
@@ -58,7 +63,26 @@ class Dashboard:
     charts: dict[str, str] = field(default_factory=dict)
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """A build makes about a million short-lived objects and no reference cycles; left on,
+    the cycle collector walks them again and again: 15-25% of the CPU at 1,000 learners
+    (bench/RESULTS-dashboard.md)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build(store: Store, chapter: Chapter, *, generated_at: str | None = None) -> Dashboard:
+    with _cycle_collector_paused():
+        return _build(store, chapter, generated_at)
+
+
+def _build(store: Store, chapter: Chapter, generated_at: str | None) -> Dashboard:
     rows = overview(store, chapter)
     records = tasks.task_records(store)
     bank_note = ""
@@ -68,11 +92,12 @@ def build(store: Store, chapter: Chapter, *, generated_at: str | None = None) ->
         bank = load_bank(chapter.quiz_bank)
     except ManifestError as exc:
         bank, bank_note = None, f"the question bank cannot be loaded ({exc})"
-    items, outcomes = None, []
+    items, per_learner, cohort = None, {}, []
     if bank is not None:
-        answers = quizstats.answers(store, chapter.quiz_id)
-        items = quizstats.item_stats(bank, answers)
-        outcomes = quizstats.outcome_results(bank, answers)
+        quiz = quizstats.read(store)
+        items = quizstats.item_stats(bank, quiz)
+        per_learner = outcomes.cohort_mastery(store, chapter, bank, records, quiz)
+        cohort = cohort_outcomes(store, chapter, bank, per_learner=per_learner)
     timelines, counts = _timelines(store)
     dash = Dashboard(
         chapter=chapter,
@@ -81,7 +106,8 @@ def build(store: Store, chapter: Chapter, *, generated_at: str | None = None) ->
         tasks=tasks.stuck_tasks(store, chapter, records),
         task_records=records,
         items=items,
-        outcomes=outcomes,
+        mastery=per_learner,
+        mastery_cohort=cohort,
         bank_note=bank_note,
         unbacked=evidence.unbacked_runs(store),
         confined=evidence.confined_runs(store),
@@ -168,27 +194,41 @@ def _charts(d: Dashboard) -> dict[str, str]:
             f"Scatter plot of {len(rated)} questions: difficulty against discrimination; "
             f"{sum(bool(i.flag) for i in rated)} flagged, listed in the table below.",
         )
-    if any(o.learners for o in d.outcomes):
-        out["outcomes"] = charts.outcome_heatmap(
-            [o.outcome for o in d.outcomes],
-            [o.bands for o in d.outcomes],
-            _BAND_NAMES,
-            "Heatmap: for each learning outcome, how many learners fall in each band of "
-            "proportion correct; the same numbers are in the table below.",
+    if any(m.trials for ms in d.mastery.values() for m in ms):
+        names = [c.outcome for c in d.mastery_cohort]
+        counts = [[0] * len(VERDICTS) for _ in names]
+        for ms in d.mastery.values():
+            for i, m in enumerate(ms):
+                counts[i][VERDICTS.index(m.verdict)] += 1
+        out["mastery"] = charts.outcome_heatmap(
+            names,
+            counts,
+            VERDICTS,
+            "Heatmap: for each learning outcome, how many learners' mastery is secure, "
+            "uncertain, not yet there, or without evidence; the numbers are in the table below.",
+            "learners per verdict",
         )
     return out
 
 
-_BAND_NAMES = ["0–19%", "20–39%", "40–59%", "60–79%", "80–100%"]
+VERDICTS = ["secure", "uncertain", "not yet", "no evidence yet"]
 
 
 # --- the page -------------------------------------------------------------------------------
 
 
 def render(d: Dashboard) -> str:
+    with _cycle_collector_paused():
+        return _render(d)
+
+
+def _render(d: Dashboard) -> str:
     ch = d.chapter
     title = f"{ch.id} — {ch.title}: mentor's dashboard"
     sections = [_glance(d), _stuck(d), _quiz(d)]
+    mastery = _mastery(d)
+    if mastery:
+        sections.append(mastery)
     proof = _evidence(d)
     if proof:
         sections.append(proof)
@@ -199,6 +239,7 @@ def render(d: Dashboard) -> str:
             ("glance", "At a glance"),
             ("stuck", "Where learners get stuck"),
             ("quiz", "The quiz"),
+            *([("mastery", "Mastery")] if mastery else []),
             *([("evidence", "What the records prove")] if proof else []),
             ("learners", "Per learner"),
         ]
@@ -397,27 +438,51 @@ def _quiz(d: Dashboard) -> str:
             )
             + "</details>"
         )
-    if "outcomes" in d.charts:
-        parts.append(
-            "<h3>Results per learning outcome</h3>"
-            + _figure(d, "outcomes", "Learners per band of proportion correct, by outcome.")
-            + _table(
-                "Learners per band of proportion correct, by learning outcome",
-                ["outcome", "learners", *_BAND_NAMES, "mean"],
-                [
-                    [
-                        f'<abbr title="{esc(o.description)}">{esc(o.outcome)}</abbr>',
-                        str(o.learners),
-                        *map(str, o.bands),
-                        _pct(o.mean),
-                    ]
-                    for o in d.outcomes
-                ],  # fmt: skip
-                tid="outcomes-table",
-            )
-        )
     parts.append("</section>")
     return "\n".join(p for p in parts if p)
+
+
+def _mastery(d: Dashboard) -> str:
+    if "mastery" not in d.charts:
+        return ""
+    rows = []
+    for c in d.mastery_cohort:
+        spread = "—" if c.quartiles is None else f"{c.quartiles[0]:.0%}–{c.quartiles[1]:.0%}"
+        rows.append(
+            [
+                f'<abbr title="{esc(c.description)}">{esc(c.outcome)}</abbr>',
+                str(c.learners),
+                _pct(c.median),
+                spread,
+                str(c.secure),
+                str(c.not_yet),
+                esc(c.note),
+            ]
+        )
+    return (
+        '<section id="mastery" aria-labelledby="mastery-h"><h2 id="mastery-h">Mastery per '
+        f"learning outcome</h2>\n<p>Each learner's mastery of an outcome is a Beta posterior "
+        "over their evidence: first attempts at quiz questions, spaced-review answers and the "
+        f"latest result of each lab task tied to the outcome. <em>Secure</em>: the {LEVEL:.0%} "
+        f"interval lies above {BAR:.0%}; <em>not yet</em>: it lies below; <em>uncertain</em>: "
+        "it straddles the bar.</p>\n"
+        + _figure(d, "mastery", "Learners per verdict, by learning outcome.")
+        + _table(
+            "Mastery across the cohort, by learning outcome",
+            [
+                "outcome",
+                "learners with evidence",
+                "median",
+                "middle half",
+                "secure",
+                "not yet",
+                "note",
+            ],
+            rows,
+            tid="mastery-table",
+        )  # fmt: skip
+        + "</section>"
+    )
 
 
 def _evidence(d: Dashboard) -> str:
@@ -590,6 +655,10 @@ def _data_json(d: Dashboard) -> str:
                     for e in d.timelines.get(name, [])
                 ],  # fmt: skip
                 "eventCount": d.event_counts.get(name, 0),
+                "mastery": [
+                    [round(m.mean, 3), round(m.low, 3), round(m.high, 3), m.trials, m.verdict]
+                    for m in d.mastery.get(name, [])
+                ],
             }
         )
     doc = {
@@ -597,6 +666,7 @@ def _data_json(d: Dashboard) -> str:
         "pageSize": PAGE_SIZE,
         "timelineEvents": TIMELINE_EVENTS,
         "prompts": {p.id: p.text for p in ch.reflections},
+        "outcomes": [c.outcome for c in d.mastery_cohort],
         "dodLabels": [e.label for e in d.rows[0].status.dod] if d.rows else [],
         "columns": columns,
         "learners": learners,

@@ -1,7 +1,7 @@
-"""The chapter quiz across a cohort: best scores, per-question difficulty and discrimination,
-questions to look at again, and results per learning outcome.
+"""The chapter quiz across a cohort: per-question difficulty and discrimination, and the
+questions to look at again.
 
-Set-based: one query for every answer of every finished attempt. Difficulty and
+Set-based: one read of every attempt and one of every answer. Difficulty and
 discrimination follow `harness.learning.quiz.question_stats` exactly (a test holds the two to
 the same numbers); that function reads one attempt at a time, which is fine for a screen and
 too slow for a 1,000-learner report.
@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from harness.learning.quiz import MIN_ANSWERS, Bank
 from harness.store import Store
 
-OUTCOME_BANDS = (0.2, 0.4, 0.6, 0.8)  # band edges for per-outcome results (5 bands)
-
 
 @dataclass(frozen=True)
 class ItemStats:
@@ -30,34 +28,41 @@ class ItemStats:
 
 
 @dataclass(frozen=True)
-class OutcomeResults:
-    outcome: str
-    description: str
-    learners: int  # learners with at least one answer on the outcome
-    bands: tuple[int, ...]  # learners per band of proportion correct (0-20% ... 80-100%)
-    mean: float | None
+class QuizRecords:
+    """Every quiz attempt and answer of the cohort, read once for the statistics here and for
+    mastery (harness/cohort/outcomes.py)."""
+
+    attempts: dict[int, tuple[str, str, int, str, int]]  # id -> learner, quiz, seed, status, n
+    answers: list[tuple[int, str, int]]  # (attempt id, question id, correct)
 
 
-def answers(store: Store, quiz_id: str) -> list[tuple[int, str, str, int, int]]:
-    """(attempt, learner, question, correct, n_questions) for every finished attempt."""
-    return store.conn.execute(
-        """
-        SELECT a.attempt_id, t.learner, a.question_id, a.correct, t.n_questions
-        FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id
-        WHERE t.quiz_id = ? AND t.status = 'finished'
-        ORDER BY a.attempt_id""",
-        (quiz_id,),
+def read(store: Store) -> QuizRecords:
+    attempts = {
+        row[0]: row[1:]
+        for row in store.conn.execute(
+            "SELECT id, learner, quiz_id, seed, status, n_questions FROM quiz_attempts"
+        )
+    }
+    answers = store.conn.execute(
+        "SELECT attempt_id, question_id, correct FROM quiz_answers"
     ).fetchall()
+    return QuizRecords(attempts, answers)
 
 
-def item_stats(bank: Bank, rows: list[tuple]) -> list[ItemStats]:
+def item_stats(bank: Bank, records: QuizRecords) -> list[ItemStats]:
+    """Over every finished attempt at this bank's quiz."""
+    finished = {
+        a: n for a, (_l, quiz, _s, status, n) in records.attempts.items()
+        if quiz == bank.id and status == "finished"
+    }  # fmt: skip
+    rows = [row for row in records.answers if row[0] in finished]
     totals: dict[int, int] = defaultdict(int)
-    for attempt, _learner, _q, correct, _n in rows:
+    for attempt, _q, correct in rows:
         totals[attempt] += correct
     per_question: dict[str, list[tuple[int, float]]] = {q.id: [] for q in bank.questions}
-    for attempt, _learner, qid, correct, n in rows:
+    for attempt, qid, correct in rows:
         if qid in per_question:
-            rest = (totals[attempt] - correct) / max(n - 1, 1)
+            rest = (totals[attempt] - correct) / max(finished[attempt] - 1, 1)
             per_question[qid].append((correct, rest))
     out = []
     for q in bank.questions:
@@ -92,28 +97,3 @@ def _flag(p: float, r: float | None) -> str:
     if r is not None and r < 0:
         return "negative discrimination"
     return ""
-
-
-def outcome_results(bank: Bank, rows: list[tuple]) -> list[OutcomeResults]:
-    """Per outcome, how many learners fall in each band of proportion correct (all their
-    finished attempts together)."""
-    outcome_of = {q.id: q.outcome for q in bank.questions}
-    tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for _attempt, learner, qid, correct, _n in rows:
-        outcome = outcome_of.get(qid)
-        if outcome is not None:
-            cell = tally[learner, outcome]
-            cell[0] += correct
-            cell[1] += 1
-    per_outcome: dict[str, list[float]] = defaultdict(list)
-    for (_learner, outcome), (right, total) in tally.items():
-        per_outcome[outcome].append(right / total)
-    out = []
-    for outcome, description in bank.outcomes.items():
-        shares = per_outcome.get(outcome, [])
-        bands = [0] * (len(OUTCOME_BANDS) + 1)
-        for share in shares:
-            bands[sum(share >= edge for edge in OUTCOME_BANDS)] += 1
-        mean = sum(shares) / len(shares) if shares else None
-        out.append(OutcomeResults(outcome, description, len(shares), tuple(bands), mean))
-    return out

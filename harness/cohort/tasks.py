@@ -52,7 +52,7 @@ SELECT c.learner, c.lab_id, r.task, r.run_id, c.started_at, SUM(r.status != 'pas
 FROM check_results r JOIN check_runs c ON c.id = r.run_id
 WHERE c.learner IS NOT NULL AND c.impl = 'learner' AND c.status != 'cancelled'
       AND r.task IS NOT NULL
-GROUP BY r.run_id, r.task
+GROUP BY r.run_id, r.task ORDER BY r.run_id, r.task
 """
 
 _FAILURE_KINDS = """

@@ -23,7 +23,7 @@ from harness.paths import REPO_ROOT
 from harness.store import Store
 
 IMG = REPO_ROOT / "docs" / "img"
-SECTIONS = ("glance", "stuck", "quiz", "evidence", "learners")
+SECTIONS = ("glance", "stuck", "quiz", "mastery", "evidence", "learners")
 UPDATE = os.environ.get("HARNESS_UPDATE_SCREENSHOTS") == "1"
 
 

@@ -140,3 +140,27 @@ def test_the_cli_writes_the_page(tmp_path, monkeypatch):
     assert _data(out.read_text(encoding="utf-8"))["learners"][0]["cells"][0] == "ana"
     report = runner.invoke(main, ["mentor", "report", "--format", "html"], env=env)
     assert report.output.startswith("<!doctype html>")
+
+
+def test_mastery_agrees_with_the_learning_model(fixture_store, board, chapter):
+    """Same evidence, same posterior as harness.learning.mastery; only the gathering differs."""
+    from harness.learning import mastery
+    from harness.learning.quiz import load_bank
+
+    engine = mastery.cohort_mastery(fixture_store, chapter, load_bank(chapter.quiz_bank))
+    assert list(board.mastery) == list(engine)
+    for learner, rows in engine.items():
+        for ours, theirs in zip(board.mastery[learner], rows, strict=True):
+            assert (ours.outcome, ours.successes, ours.trials, ours.by_source) == (
+                theirs.outcome,
+                theirs.successes,
+                theirs.trials,
+                theirs.by_source,
+            ), learner
+            assert (ours.mean, ours.low, ours.high) == (theirs.mean, theirs.low, theirs.high)
+    assert any(m.trials for rows in board.mastery.values() for m in rows)
+
+
+def test_the_mastery_section_appears_with_evidence(page_file):
+    html = page_file.read_text(encoding="utf-8")
+    assert 'id="mastery"' in html and "Mastery across the cohort" in html
