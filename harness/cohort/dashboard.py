@@ -37,6 +37,7 @@ from harness.chapter import Chapter, ManifestError
 from harness.cohort import charts, evidence, outcomes, quizstats, tasks
 from harness.cohort.views import DONE, LOCKED, LearnerRow, describe_event, overview
 from harness.learning.mastery import BAR, LEVEL, CohortOutcome, Mastery, cohort_outcomes
+from harness.progress import LabProgress
 from harness.store import Store
 
 TIMELINE_EVENTS = 20  # per learner in the file; `harness mentor timeline NAME` has them all
@@ -50,6 +51,7 @@ class Dashboard:
     rows: list[LearnerRow]
     tasks: list[tasks.TaskSummary]
     task_records: dict[tuple[str, str, str], tasks.TaskRecord]
+    progress: dict[str, tuple[LabProgress, ...]]  # learner -> latest result per task
     items: list[quizstats.ItemStats] | None  # None: the question bank cannot be loaded
     mastery: dict[str, list[Mastery]]  # learner -> per outcome; empty without a bank
     mastery_cohort: list[CohortOutcome]
@@ -84,7 +86,8 @@ def build(store: Store, chapter: Chapter, *, generated_at: str | None = None) ->
 
 def _build(store: Store, chapter: Chapter, generated_at: str | None) -> Dashboard:
     rows = overview(store, chapter)
-    records = tasks.task_records(store)
+    cohort_tasks = tasks.read(store, chapter)
+    records = cohort_tasks.records
     bank_note = ""
     try:
         from harness.learning.quiz import load_bank
@@ -105,6 +108,7 @@ def _build(store: Store, chapter: Chapter, generated_at: str | None) -> Dashboar
         rows=rows,
         tasks=tasks.stuck_tasks(store, chapter, records),
         task_records=records,
+        progress=cohort_tasks.progress,
         items=items,
         mastery=per_learner,
         mastery_cohort=cohort,
@@ -618,15 +622,14 @@ def _data_json(d: Dashboard) -> str:
         name = row.name
         cells: list[Any] = [name]
         cells += [code.get(s.state, "u") for s in st.items]
-        for lab in ch.labs:
-            for t in lab.tasks:
-                rec = d.task_records.get((name, lab.id, t.id))
-                if rec is None:
+        for lab in d.progress.get(name, ()):
+            for t in lab.tasks:  # the latest result, as the learner's own status shows it
+                if t.status is None:
                     cells.append("")
-                elif rec.latest_run in unbacked:
+                elif t.run_id in unbacked:
                     cells.append("s")  # from a row the event log does not back
                 else:
-                    cells.append("p" if rec.latest_pass else "f")
+                    cells.append("p" if t.status == "pass" else "f")
         cells.append(st.quiz_best)
         cells += [row.reflection_words[p.id] for p in ch.reflections]
         cells += [

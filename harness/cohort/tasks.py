@@ -1,10 +1,11 @@
-"""Lab tasks across a cohort: each learner's latest result per task, and where learners get
-stuck (how many tried each task, how many pass it now, how long the first pass took).
+"""Lab tasks across a cohort: each learner's latest result per task (what
+`harness.progress.lab_progress` says, for everyone at once), their history with each task, and
+where the cohort gets stuck (how many tried each task, pass it now, how long the first pass
+took, how failing checks ended).
 
-Set-based: one query over check results for the whole cohort, grouped by learner and task,
-never a query per learner. A task's result in a run is a pass when every check of that task
-passed in it; runs without results for the task (a timeout before any check, a file that does
-not import) do not count as tries here. Cancelled runs are never results.
+Set-based: the learner check runs and their results are each read once for the whole cohort,
+never a query per learner. A try is a run that reported results for the task; a task passes
+in a run when every one of its checks did. Cancelled runs are never results.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from harness.chapter import Chapter
+from harness.chapter import Chapter, Task
+from harness.progress import LabProgress, TaskState
 from harness.store import Store
 
 
@@ -45,16 +47,6 @@ class TaskSummary:
     failure_kinds: tuple[tuple[str, int], ...]  # how failing checks ended, most common first
 
 
-# Per (run, task): how many of the task's checks did not pass. Grouping by run_id walks the
-# runs in id order, which is each learner's chronological order: no further sort needed.
-_PER_TASK = """
-SELECT c.learner, c.lab_id, r.task, r.run_id, c.started_at, SUM(r.status != 'pass')
-FROM check_results r JOIN check_runs c ON c.id = r.run_id
-WHERE c.learner IS NOT NULL AND c.impl = 'learner' AND c.status != 'cancelled'
-      AND r.task IS NOT NULL
-GROUP BY r.run_id, r.task ORDER BY r.run_id, r.task
-"""
-
 _FAILURE_KINDS = """
 SELECT c.lab_id, r.task, r.kind, COUNT(*)
 FROM check_results r JOIN check_runs c ON c.id = r.run_id
@@ -64,29 +56,10 @@ GROUP BY c.lab_id, r.task, r.kind
 """
 
 
-def task_records(store: Store) -> dict[tuple[str, str, str], TaskRecord]:
-    """(learner, lab, task) -> that learner's record with the task."""
-    # [tries, latest_bad, first_try, first_pass, tries_to_pass, latest_run]
-    acc: dict[tuple[str, str, str], list] = {}
-    for learner, lab_id, task, run_id, at, bad in store.conn.execute(_PER_TASK):
-        rec = acc.get((learner, lab_id, task))
-        if rec is None:
-            rec = acc[learner, lab_id, task] = [0, 0, at, None, None, 0]
-        rec[0] += 1
-        rec[1], rec[5] = bad, run_id
-        if bad == 0 and rec[3] is None:
-            rec[3], rec[4] = at, rec[0]
-    return {
-        key: TaskRecord(tries, bad == 0, first, first_pass, to_pass, run)
-        for key, (tries, bad, first, first_pass, to_pass, run) in acc.items()
-    }
-
-
 def stuck_tasks(
-    store: Store, chapter: Chapter, records: dict[tuple[str, str, str], TaskRecord] | None = None
+    store: Store, chapter: Chapter, records: dict[tuple[str, str, str], TaskRecord]
 ) -> list[TaskSummary]:
     """Every task of every lab, in the chapter's order, with the cohort's numbers."""
-    records = task_records(store) if records is None else records
     by_task: dict[tuple[str, str], list[TaskRecord]] = defaultdict(list)
     for (_learner, lab_id, task), rec in records.items():
         by_task[lab_id, task].append(rec)
@@ -126,3 +99,96 @@ def _hours(start: str, end: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(delta.total_seconds(), 0.0) / 3600
+
+
+# --- one read for the whole cohort ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CohortTasks:
+    records: dict[tuple[str, str, str], TaskRecord]  # (learner, lab, task) -> history
+    progress: dict[str, tuple[LabProgress, ...]]  # learner -> progress.chapter_progress
+
+
+def read(store: Store, chapter: Chapter) -> CohortTasks:
+    """Both views of the cohort's check records; `progress[learner]` equals
+    `progress.chapter_progress(store, chapter, learner)` (a test holds them equal)."""
+    runs: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for row in store.conn.execute(
+        "SELECT id, learner, lab_id, task, status, message, started_at FROM check_runs "
+        "WHERE learner IS NOT NULL AND impl = 'learner' AND status != 'cancelled' "
+        "ORDER BY id DESC"
+    ):
+        runs[row[1], row[2]].append(row)
+    # (run, task) -> [checks, failed, first failing check's message]
+    per: dict[tuple[int, str], list] = {}
+    reported: dict[int, list[str]] = defaultdict(list)  # run -> tasks it has results for
+    for run_id, task, status, message in store.conn.execute(
+        "SELECT r.run_id, r.task, r.status, r.message FROM check_results r "
+        "JOIN check_runs c ON c.id = r.run_id "
+        "WHERE c.learner IS NOT NULL AND c.impl = 'learner' ORDER BY r.id"
+    ):
+        cell = per.get((run_id, task))
+        if cell is None:
+            cell = per[run_id, task] = [0, 0, None]
+            if task is not None:
+                reported[run_id].append(task)
+        cell[0] += 1
+        if status != "pass":
+            cell[1] += 1
+            if cell[1] == 1:
+                cell[2] = message
+    records: dict[tuple[str, str, str], TaskRecord] = {}
+    for (learner, lab_id), history in runs.items():
+        for key, rec in _histories(history, per, reported).items():
+            records[learner, lab_id, key] = rec
+    names = [r[0] for r in store.conn.execute("SELECT name FROM learners ORDER BY name")]
+    progress = {
+        name: tuple(
+            LabProgress(
+                lab.id, tuple(_state(t, runs.get((name, lab.id), []), per) for t in lab.tasks)
+            )
+            for lab in chapter.labs
+        )
+        for name in names
+    }
+    return CohortTasks(records, progress)
+
+
+def _histories(history: list[tuple], per: dict, reported: dict) -> dict[str, TaskRecord]:
+    """task -> its record, from one learner's runs of one lab (newest first)."""
+    # [tries, latest failed, first try, first pass, tries to pass, latest run]
+    acc: dict[str, list] = {}
+    for run_id, _learner, _lab, _scope, _status, _message, at in reversed(history):
+        for task in reported.get(run_id, ()):
+            failed = per[run_id, task][1]
+            rec = acc.get(task)
+            if rec is None:
+                rec = acc[task] = [0, 0, at, None, None, 0]
+            rec[0] += 1
+            rec[1], rec[5] = failed, run_id
+            if failed == 0 and rec[3] is None:
+                rec[3], rec[4] = at, rec[0]
+    return {
+        task: TaskRecord(tries, failed == 0, first, first_pass, to_pass, run)
+        for task, (tries, failed, first, first_pass, to_pass, run) in acc.items()
+    }
+
+
+def _state(task: Task, history: list[tuple], per: dict) -> TaskState:
+    """The same decision as progress.lab_progress, over rows already read."""
+    for run_id, _learner, _lab, scope, run_status, run_message, at in history:
+        if scope not in (None, task.id):
+            continue
+        checks, failed, first = per.get((run_id, task.id), (0, 0, None))
+        if not checks and run_status in ("pass", "fail"):
+            continue  # the run finished without touching this task
+        if checks and run_status in ("pass", "fail"):
+            status = "pass" if failed == 0 else "fail"
+        elif checks and failed:
+            status = "fail"
+        else:
+            status = run_status
+        message = first or ("" if status == "pass" else run_message or "")
+        return TaskState(task, status, checks - failed, failed, at, run_id, message)
+    return TaskState(task, None, 0, 0, None, None, "")
