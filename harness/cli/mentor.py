@@ -27,7 +27,7 @@ def mentor(click_ctx: click.Context) -> None:
 @click.pass_obj
 def overview(ctx: Context) -> None:
     """Every learner: read order, labs (last check, key metric), quiz, reflections, activity."""
-    rows = mentor_mod.overview(ctx.store, ctx.chapter)
+    rows = mentor_mod.overview(ctx.store, ctx.chapter, with_tasks=True)
     if not rows:
         click.echo(
             "no learners yet; add one with `harness learner add NAME` or bring one in "
@@ -39,8 +39,8 @@ def overview(ctx: Context) -> None:
         [mentor_mod.table_cells(r, ctx.chapter) for r in rows],
     )
     click.echo(
-        f"\n{len(rows)} learner(s). Labs: last full check, then the last run's key "
-        "metric; reflections: words per prompt (Nw)."
+        f"\n{len(rows)} learner(s). Labs: tasks passing/total, the last full check, then "
+        "the last run's key metric; reflections: words per prompt (Nw)."
     )
 
 

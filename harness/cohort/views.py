@@ -21,12 +21,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from harness.chapter import Chapter, ManifestError, Reflection
+from harness.cohort import tasks
 from harness.progress import (
     DONE,
     LOCKED,
     UNLOCKED,
     DodEntry,
     ItemState,
+    LabProgress,
     LabStatus,
     Status,
     _lab_detail,
@@ -68,6 +70,7 @@ class LearnerRow:
     labs: tuple[LabCell, ...]
     reflection_words: dict[str, int]  # prompt id -> words of the latest text, as learners count
     last_activity: str | None  # the learner's own latest event; a mentor's feedback is not one
+    tasks: tuple[LabProgress, ...] = ()  # per lab, the latest result per task (with_tasks)
 
     @property
     def name(self) -> str:
@@ -96,6 +99,10 @@ class LearnerRow:
             "dod_done": self.dod_done,
             "dod_total": len(st.dod),
         }
+        for lab in self.tasks:
+            out[f"{lab.lab_id}_tasks_passing"] = lab.done
+            out[f"{lab.lab_id}_tasks_total"] = lab.total
+            out[f"{lab.lab_id}_next_task"] = lab.next_task.task.id if lab.next_task else None
         for cell in self.labs:
             out[f"{cell.lab_id}_status"] = cell.status
             out[f"{cell.lab_id}_metric"] = cell.metric_name
@@ -128,8 +135,9 @@ def cohort_statuses(store: Store, chapter: Chapter) -> dict[str, Status]:
     return {row.name: row.status for row in overview(store, chapter)}
 
 
-def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
-    """Every learner's progress, labs, quiz, reflections and last activity, by name.
+def overview(store: Store, chapter: Chapter, *, with_tasks: bool = False) -> list[LearnerRow]:
+    """Every learner's progress, labs, quiz, reflections and last activity, by name; with
+    `with_tasks`, each lab's latest result per task too (harness/cohort/tasks.py).
 
     Several queries below lean on SQLite's documented "bare column" rule: with exactly one
     MAX() in a GROUP BY query, the other columns come from the row that holds the maximum.
@@ -213,6 +221,7 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
         )
     )
 
+    progress = tasks.read(store, chapter).progress if with_tasks else {}
     never = {lab.id: LabStatus(lab.id, None, 0, 0, None) for lab in chapter.labs}
     prompts = chapter.reflections
     builder = _StatusBuilder(chapter)
@@ -246,7 +255,11 @@ def overview(store: Store, chapter: Chapter) -> list[LearnerRow]:
             {p.id: (versions.get((name, p.id)), marks.get((name, p.id))) for p in prompts},
         )
         n_words = {p.id: len(texts.get(p.id, "").split()) for p in chapter.reflections}
-        rows.append(LearnerRow(status, tuple(row_cells), n_words, activity.get(name)))
+        rows.append(
+            LearnerRow(
+                status, tuple(row_cells), n_words, activity.get(name), progress.get(name, ())
+            )
+        )
     return rows
 
 
@@ -469,7 +482,7 @@ def report(store: Store, chapter: Chapter, fmt: str) -> str:
         from harness.cohort import dashboard  # it builds on this module
 
         return dashboard.render(dashboard.build(store, chapter))
-    rows = overview(store, chapter)
+    rows = overview(store, chapter, with_tasks=True)
     return {"md": _markdown, "csv": _csv, "json": _json}[fmt](rows, chapter)
 
 
@@ -492,7 +505,10 @@ def table_cells(row: LearnerRow, chapter: Chapter) -> list[str]:
             row.next_item or "—",
             f"{row.dod_done}/{len(st.dod)}",
         ]
-        + [cell.shown for cell in row.labs]
+        + [
+            f"{lab.done}/{lab.total} {cell.shown}" if lab else cell.shown
+            for cell, lab in zip(row.labs, row.tasks or [None] * len(row.labs), strict=True)
+        ]
         + [
             "—" if st.quiz_best is None else f"{st.quiz_best:.0%}",
             str(st.quiz_attempts),
@@ -508,8 +524,9 @@ def _markdown(rows: list[LearnerRow], chapter: Chapter) -> str:
     lines = [
         f"# {chapter.id} — {chapter.title}: cohort report",
         "",
-        f"{len(rows)} learner(s); quiz pass mark {chapter.pass_mark:.0%}; reflections "
-        "show words per prompt (Nw).",
+        f"{len(rows)} learner(s); quiz pass mark {chapter.pass_mark:.0%}; labs: tasks "
+        "passing/total, the last full check, the last run's key metric; reflections: words "
+        "per prompt (Nw).",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),

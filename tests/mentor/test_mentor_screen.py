@@ -41,6 +41,7 @@ async def _cohort_and_feedback(app: MentorOnly, store) -> None:
         assert "Nice patchify." in _text(screen, "#mentor-detail")
         assert "see [b]this[/b]" in _text(screen, "#mentor-detail")
         assert "[x] lab-00 checks pass" in _text(screen, "#mentor-detail")
+        assert "lab-00: 1/5 tasks, next: layernorm" in _text(screen, "#mentor-detail")
         assert "check.run" in _text(screen, "#mentor-events")
 
         await pilot.press("down")
@@ -96,5 +97,5 @@ async def _fits(app: MentorOnly) -> None:
                 assert pane.region.x >= table.region.right  # beside
             labels = [str(c.label) for c in table.columns.values()]
             assert labels[:3] == ["learner", "read", "DoD"] and labels[-1] == "active"
-            assert [str(c) for c in table.get_row("bartholomew-long")][3] == "✓ 2/2"
+            assert [str(c) for c in table.get_row("bartholomew-long")][3] == "1/5"  # tasks
         app = MentorOnly(app.store, app.chapter)

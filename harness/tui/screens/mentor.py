@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from harness.chapter import Chapter
 from harness.cohort import views as mentor
+from harness.progress import LabProgress
 from harness.store import Store
 from harness.tui.screens.base import HarnessScreen
 
@@ -30,20 +31,18 @@ def compact_cells(row: mentor.LearnerRow) -> list[str]:
         row.name,
         f"{row.items_done}/{len(st.items)}",
         f"{row.dod_done}/{len(st.dod)}",
-        *(_lab_cell(cell) for cell in row.labs),
+        *(_lab_cell(lab) for lab in row.tasks),
         "—" if st.quiz_best is None else f"{st.quiz_best:.0%}",
         "·".join(str(n) for n in row.reflection_words.values()),
         (row.last_activity or "—")[5:16].replace("T", " ") or "—",
     ]
 
 
-def _lab_cell(cell: mentor.LabCell) -> str:
-    if cell.status is None:
+def _lab_cell(lab: LabProgress) -> str:
+    """Tasks passing of the lab's tasks, by their latest results: `✓ 5/5`, `2/5`, `—`."""
+    if all(t.status is None for t in lab.tasks):
         return "—"
-    if cell.status in ("pass", "fail"):
-        mark = "✓" if cell.status == "pass" else "✗"
-        return f"{mark} {cell.passed}/{cell.passed + cell.failed}"
-    return cell.status
+    return f"{'✓ ' if lab.done == lab.total else ''}{lab.done}/{lab.total}"
 
 
 class MentorScreen(HarnessScreen):
@@ -116,7 +115,7 @@ class MentorScreen(HarnessScreen):
         table = self.query_one("#cohort", DataTable)
         table.clear(columns=True)
         table.add_columns(*compact_columns(self.chapter))
-        rows = mentor.overview(self.store, self.chapter)
+        rows = mentor.overview(self.store, self.chapter, with_tasks=True)
         self.rows = {row.name: row for row in rows}
         for row in rows:
             # Text, not str: DataTable reads str cells as markup, and metric names are data.
@@ -151,6 +150,7 @@ class MentorScreen(HarnessScreen):
             f"{st.quiz_attempts} attempt(s)",
         ]
         lines += [f"  {'[x]' if e.done else '[ ]'} {e.label}: {e.detail}" for e in st.dod]
+        lines += [f"  {lab.summary()}" for lab in row.tasks]
         lines += [
             f"  {cell.lab_id} last run: {cell.metric_name}={mentor._number(cell.metric_value)}"
             for cell in row.labs
