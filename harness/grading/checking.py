@@ -42,6 +42,14 @@ def expect_close(got, expected, what: str, *, rtol: float = 1e-5, atol: float = 
     expected = np.asarray(expected)
     arr = expect_shape(got, expected.shape, what)
     expect_finite(arr, what)
+    if arr.ndim == 0:
+        err = abs(float(arr) - float(expected))
+        if err > atol + rtol * abs(float(expected)):
+            raise AssertionError(
+                f"{what}: expected {float(expected):.10g}, got {float(arr):.10g} "
+                f"(tolerance atol={atol:g}, rtol={rtol:g})"
+            )
+        return
     err = np.abs(arr.astype(np.float64) - expected.astype(np.float64))
     bad = err > atol + rtol * np.abs(expected)
     if bad.any():
@@ -96,3 +104,53 @@ def numeric_grad(
         flat[i] = old
         grads[k] = (up - down) / (2 * eps)
     return idx, grads
+
+
+def describe_input(x) -> str:
+    """`(2, 5, 8) float32` for an array, the repr for anything short."""
+    if isinstance(x, np.ndarray):
+        return f"{tuple(x.shape)} {x.dtype}"
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def context(*, inputs: dict | None = None, seed: int | None = None, page: str = "") -> str:
+    """The tail of a failure message: which input produced it and where the page teaches it,
+    e.g. ` [x (2, 5, 8) float32; seed 123; reread: lab 00 page, Task `attention`]`."""
+    parts = [f"{k} {describe_input(v)}" for k, v in (inputs or {}).items()]
+    if seed is not None:
+        parts.append(f"seed {seed}")
+    if page:
+        parts.append(f"reread: {page}")
+    return f" [{'; '.join(parts)}]" if parts else ""
+
+
+def expect_dtype(got, expected, what: str) -> np.ndarray:
+    arr = as_array(got, what)
+    if arr.dtype != np.dtype(expected):
+        raise AssertionError(
+            f"{what}: dtype expected {np.dtype(expected)}, got {arr.dtype} (float32 in must "
+            "stay float32: training runs in float32)"
+        )
+    return arr
+
+
+def expect_keys(got, expected, what: str) -> dict:
+    """A dict with exactly the `expected` keys: missing and extra keys named."""
+    if not isinstance(got, dict):
+        raise AssertionError(f"{what}: expected a dict, got {type(got).__name__}")
+    missing = [k for k in expected if k not in got]
+    extra = sorted(str(k) for k in got if k not in set(expected))
+    if missing or extra:
+        raise AssertionError(
+            f"{what}: keys differ; missing {missing}, unexpected {extra}; expected exactly "
+            f"{sorted(expected)}"
+        )
+    return got
+
+
+def expect_dict_close(got, expected: dict, what: str, *, rtol: float = 1e-5, atol: float = 1e-6):
+    """Dict results compared key by key: the message names the key that differs."""
+    expect_keys(got, list(expected), what)
+    for key, value in expected.items():
+        expect_close(got[key], value, f"{what}[{key!r}]", rtol=rtol, atol=atol)
