@@ -10,7 +10,7 @@ import click
 
 from harness.chapter import Chapter
 from harness.cli import main
-from harness.cli.common import Context
+from harness.cli.common import Context, echo_json, json_option
 from harness.cohort import views as mentor_mod
 
 
@@ -24,10 +24,15 @@ def mentor(click_ctx: click.Context) -> None:
 
 
 @mentor.command()
+@json_option
 @click.pass_obj
-def overview(ctx: Context) -> None:
-    """Every learner: read order, labs (last check, key metric), quiz, reflections, activity."""
+def overview(ctx: Context, as_json: bool) -> None:
+    """Every learner: read order, labs (tasks, last check, key metric), quiz, reflections,
+    activity."""
     rows = mentor_mod.overview(ctx.store, ctx.chapter, with_tasks=True)
+    if as_json:
+        click.echo(mentor_mod.report_json(rows, ctx.chapter), nl=False)
+        return
     if not rows:
         click.echo(
             "no learners yet; add one with `harness learner add NAME` or bring one in "
@@ -47,12 +52,16 @@ def overview(ctx: Context) -> None:
 @mentor.command()
 @click.argument("name")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N events.")
+@json_option
 @click.pass_obj
-def timeline(ctx: Context, name: str, limit: int | None) -> None:
+def timeline(ctx: Context, name: str, limit: int | None, as_json: bool) -> None:
     """Learner NAME's events, oldest first."""
     events = mentor_mod.timeline(ctx.store, name)
     if limit:
         events = events[-limit:]
+    if as_json:
+        echo_json({"learner": name, "events": events})
+        return
     for ev in events:
         click.echo(f"{ev['at'][:19]}  {ev['kind']:<18} {mentor_mod.describe_event(ev)}")
     if not events:
@@ -60,10 +69,14 @@ def timeline(ctx: Context, name: str, limit: int | None) -> None:
 
 
 @mentor.command()
+@json_option
 @click.pass_obj
-def questions(ctx: Context) -> None:
+def questions(ctx: Context, as_json: bool) -> None:
     """Per-question statistics of the chapter's quiz."""
     rep = mentor_mod.question_report(ctx.store, ctx.chapter)
+    if as_json:
+        echo_json({"quiz": ctx.chapter.quiz_id, "note": rep.note, "questions": rep.rows})
+        return
     click.echo(f"Quiz {ctx.chapter.quiz_id}: {rep.note}")
     if not rep.rows:
         click.echo("no answers recorded yet")

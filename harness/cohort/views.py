@@ -548,6 +548,11 @@ def _csv(rows: list[LearnerRow], chapter: Chapter) -> str:
     return out.getvalue()
 
 
+def report_json(rows: list[LearnerRow], chapter: Chapter) -> str:
+    """The overview as one JSON document (`report --format json`, `overview --json`)."""
+    return _json(rows, chapter)
+
+
 def _json(rows: list[LearnerRow], chapter: Chapter) -> str:
     doc = {
         "chapter": chapter.id,

@@ -178,3 +178,18 @@ def test_every_command_has_help(path):
     assert (command.help or "").strip()
     result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0 and "Usage: " in result.output
+
+
+def test_mentor_views_answer_in_json(cli):
+    doc = json.loads(cli("mentor", "overview", "--json").output)
+    ana = doc["learners"][0]
+    assert ana["learner"] == "ana" and ana["lab-00_tasks_passing"] == 1
+    assert ana["lab-00_next_task"] == "layernorm" and ana["reflection_fusion_words"] == 8
+    events = json.loads(cli("mentor", "timeline", "ana", "--limit", "1", "--json").output)
+    assert events["learner"] == "ana" and len(events["events"]) == 1
+    assert isinstance(events["events"][0]["payload"], dict)
+    quiz = json.loads(cli("mentor", "questions", "--json").output)
+    assert quiz["quiz"] == "X2" and quiz["questions"]
+    error = cli("mentor", "timeline", "zoe", "--json", ok=False).output
+    assert json.loads(error) == {"error": json.loads(error)["error"]}
+    assert "unknown learner 'zoe'" in json.loads(error)["error"]
