@@ -8,9 +8,12 @@ import re
 import subprocess
 import sys
 
+import pytest
 from fixture_cohort import FORGED, NEEDS_WORK
 
 from harness.cohort import dashboard
+from harness.paths import REPO_ROOT
+from harness.store import Store
 
 
 def _data(html: str) -> dict:
@@ -53,8 +56,6 @@ def test_sections_appear_only_with_their_data(board):
 
 
 def test_isolation_and_similarity_appear_when_recorded(chapter, tmp_path):
-    from harness.store import Store
-
     store = Store.memory()
     store.add_learner("ana")
     run = store.conn.execute(
@@ -164,3 +165,32 @@ def test_mastery_agrees_with_the_learning_model(fixture_store, board, chapter):
 def test_the_mastery_section_appears_with_evidence(page_file):
     html = page_file.read_text(encoding="utf-8")
     assert 'id="mastery"' in html and "Mastery across the cohort" in html
+
+
+def test_the_cli_opens_the_page_when_asked(tmp_path, monkeypatch):
+    import webbrowser
+
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    env = {"HARNESS_DB": str(tmp_path / "p.db"), "HARNESS_LEARNERS": str(tmp_path / "l")}
+    out = tmp_path / "board.html"
+    result = CliRunner().invoke(main, ["mentor", "dashboard", "--out", str(out), "--open"], env=env)
+    assert result.exit_code == 0, result.output
+    assert opened == [out.resolve().as_uri()]
+
+
+@pytest.mark.slow
+def test_a_thousand_learners_fit_in_five_megabytes(chapter):
+    """Size, not time (the time is bench/dashboard.py's): 1,000 learners x 50 events."""
+    sys.path.insert(0, str(REPO_ROOT / "bench"))
+    from dashboard import build as synthetic  # bench/dashboard.py
+
+    store = Store.memory()
+    synthetic(store, 1000)
+    page = dashboard.render(dashboard.build(store, chapter))
+    assert len(page.encode("utf-8")) < 5_000_000
+    assert page.count('"cells":') == 1000
