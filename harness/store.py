@@ -135,6 +135,13 @@ CREATE TABLE reflection_marks (
     prompt_id TEXT NOT NULL, version INTEGER NOT NULL, mentor TEXT NOT NULL,
     verdict TEXT NOT NULL CHECK (verdict IN ('needs_work', 'ok')), feedback TEXT NOT NULL,
     at TEXT NOT NULL);
+CREATE TABLE mastery_evidence (
+    learner TEXT NOT NULL REFERENCES learners(name),
+    source TEXT NOT NULL CHECK (source IN ('quiz', 'review', 'task')), key TEXT NOT NULL,
+    outcome TEXT NOT NULL, successes INTEGER NOT NULL, trials INTEGER NOT NULL,
+    PRIMARY KEY (learner, source, key));
+CREATE INDEX quiz_answers_attempt ON quiz_answers(attempt_id, id);
+CREATE INDEX check_results_run ON check_results(run_id);
 """
 
 # MIGRATIONS[i] takes a database from version i to i + 1.
@@ -687,7 +694,9 @@ class Store:
         answers = list(
             self.db.query(
                 "SELECT a.id, a.question_id, a.correct, a.answered_at AS at, d.generator, "
-                "d.params FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id "
+                "d.params, t.id = (SELECT MIN(e.id) FROM quiz_attempts e WHERE "
+                "e.learner = t.learner AND e.quiz_id = t.quiz_id AND e.seed = t.seed) AS first "
+                "FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id "
                 "LEFT JOIN quiz_drawn d ON d.attempt_id = a.attempt_id AND d.position = a.position "
                 "WHERE t.learner = ? AND a.id > ? ORDER BY a.id",
                 [learner, last_answer],
@@ -732,13 +741,20 @@ class Store:
         return list(self.db.query(sql + " ORDER BY due, card", args))
 
     def apply_review_sync(
-        self, learner: str, cards: list[dict], log: list[dict], marks: tuple[int, int]
+        self,
+        learner: str,
+        cards: list[dict],
+        log: list[dict],
+        marks: tuple[int, int],
+        evidence: list[dict] = (),
     ) -> None:
-        """Store updated cards and what moved them, and how far the queue has read, at once."""
+        """Store updated cards and what moved them, the mastery evidence read, and how far the
+        queue has read, at once."""
         with self._transaction():
             self._require_learner(learner)
             self._upsert_cards(learner, cards)
             self._insert_review_log(learner, log)
+            self._add_evidence(learner, evidence)
             self.conn.execute(
                 "INSERT INTO review_sync (learner, last_answer_id, last_check_run_id) "
                 "VALUES (?,?,?) ON CONFLICT (learner) DO UPDATE SET "
@@ -759,6 +775,19 @@ class Store:
             self._require_learner(learner)
             self._upsert_cards(learner, [card])
             self._insert_review_log(learner, [entry])
+            if entry.get("outcome"):
+                self._add_evidence(
+                    learner,
+                    [
+                        {
+                            "source": "review",
+                            "key": entry["outcome"],
+                            "outcome": entry["outcome"],
+                            "successes": int(entry["correct"]),
+                            "trials": 1,
+                        }
+                    ],
+                )
             self._log(
                 learner,
                 "review.answered",
@@ -825,59 +854,51 @@ class Store:
             self.db.query("SELECT * FROM review_log WHERE learner = ? ORDER BY id", [learner])
         )
 
-    def due_counts(self, due_by: str) -> dict[str, int]:
-        """Due cards per learner (set-based, for mentors and the benchmark)."""
+    def due_counts(self, due_by: str, since: str) -> dict[str, tuple[int, int]]:
+        """Per learner: cards due by `due_by`, reviews answered since `since` (set-based)."""
         rows = self.conn.execute(
-            "SELECT learner, COUNT(*) FROM review_cards WHERE due <= ? GROUP BY learner",
-            (due_by,),
+            "SELECT l.name, (SELECT COUNT(*) FROM review_cards c WHERE c.learner = l.name "
+            "AND c.due <= ?), (SELECT COUNT(*) FROM review_log r WHERE r.learner = l.name "
+            "AND r.source = 'review' AND r.at >= ?) FROM learners l",
+            (due_by, since),
         )
-        return dict(rows.fetchall())
+        return {name: (due, done) for name, due, done in rows}
 
-    def outcome_evidence(
-        self, mapping: list[tuple[str, str, str]], learner: str | None = None
-    ) -> list[dict]:
-        """Per learner, outcome and source ('quiz' | 'review' | 'task'): successes and trials.
-
-        `mapping` rows are (kind, ref, outcome): kind 'question' maps a question id, kind
-        'task' maps 'lab-00/patchify'. Only the first attempt at a seed counts: a replay can
-        be answered from the first one's review. A lab task counts once, by its latest result.
-        """
-        with self._lock:
+    def _add_evidence(self, learner: str, rows: list[dict]) -> None:
+        """Add to the running counts; a row with `replace` (a task's latest result) replaces."""
+        for r in rows:
+            keep = "0" if r.get("replace") else "1"
             self.conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS outcome_map "
-                "(kind TEXT NOT NULL, ref TEXT NOT NULL, outcome TEXT NOT NULL, "
-                "PRIMARY KEY (kind, ref))"
+                "INSERT INTO mastery_evidence (learner, source, key, outcome, successes, trials) "
+                "VALUES (?,?,?,?,?,?) ON CONFLICT (learner, source, key) DO UPDATE SET "
+                f"outcome = excluded.outcome, successes = {keep} * successes + "
+                f"excluded.successes, trials = {keep} * trials + excluded.trials",
+                (learner, r["source"], r["key"], r["outcome"], r["successes"], r["trials"]),
             )
-            self.conn.execute("DELETE FROM temp.outcome_map")
-            self.conn.executemany("INSERT OR REPLACE INTO temp.outcome_map VALUES (?,?,?)", mapping)
-            who = "AND t.learner = ?" if learner else ""
-            args = [learner] if learner else []
-            sql = f"""
-            SELECT t.learner, m.outcome, 'quiz' AS source, SUM(a.correct) AS successes,
-                   COUNT(*) AS trials
-            FROM quiz_answers a JOIN quiz_attempts t ON t.id = a.attempt_id
-            JOIN (SELECT MIN(id) AS id FROM quiz_attempts GROUP BY learner, quiz_id, seed) f
-                 ON f.id = t.id
-            JOIN temp.outcome_map m ON m.kind = 'question' AND m.ref = a.question_id
-            WHERE 1 {who} GROUP BY t.learner, m.outcome
-            UNION ALL
-            SELECT t.learner, t.outcome, 'review', SUM(t.correct), COUNT(*)
-            FROM review_log t WHERE t.source = 'review' AND t.outcome IS NOT NULL {who}
-            GROUP BY t.learner, t.outcome
-            UNION ALL
-            SELECT t.learner, m.outcome, 'task', SUM(t.passed), COUNT(*) FROM (
-                SELECT r.learner, r.lab_id || '/' || c.task AS ref,
-                       MIN(c.status = 'pass') AS passed,
-                       ROW_NUMBER() OVER (PARTITION BY r.learner, r.lab_id, c.task
-                                          ORDER BY r.id DESC) AS newest
-                FROM check_runs r JOIN check_results c ON c.run_id = r.id
-                WHERE r.impl = 'learner' AND r.learner IS NOT NULL AND c.task IS NOT NULL
-                      AND r.status != 'cancelled'
-                GROUP BY r.id, c.task
-            ) t JOIN temp.outcome_map m ON m.kind = 'task' AND m.ref = t.ref
-            WHERE t.newest = 1 {who} GROUP BY t.learner, m.outcome
-            """
-            return list(self.db.query(sql, args * 3))
+
+    def unsynced_learners(self) -> list[str]:
+        """Learners with quiz answers or check runs the review queue has not read yet."""
+        rows = self.conn.execute(
+            "SELECT l.name FROM learners l LEFT JOIN review_sync s ON s.learner = l.name "
+            "WHERE EXISTS (SELECT 1 FROM quiz_attempts t JOIN quiz_answers a "
+            "ON a.attempt_id = t.id WHERE t.learner = l.name "
+            "AND a.id > COALESCE(s.last_answer_id, 0)) "
+            "OR EXISTS (SELECT 1 FROM check_runs r WHERE r.learner = l.name "
+            "AND r.id > COALESCE(s.last_check_run_id, 0)) ORDER BY l.name"
+        )
+        return [r[0] for r in rows]
+
+    def outcome_evidence(self, learner: str | None = None) -> list[tuple[str, str, str, int, int]]:
+        """(learner, outcome, source, successes, trials) rows as the review queue's sync
+        counted them (tasks give one row each: add them up per outcome): 'quiz' (answers in
+        the first attempt at each seed: a replay can be answered from the first one's review),
+        'review' (answers in `harness review`) and 'task' (the latest result of each lab task,
+        once). Call `harness.learning.review.sync` first."""
+        sql = "SELECT learner, outcome, source, successes, trials FROM mastery_evidence"
+        if learner:
+            sql += " WHERE learner = ?"
+        with self._lock:
+            return self.conn.execute(sql, (learner,) if learner else ()).fetchall()
 
     def mark_reflection(
         self, learner: str, prompt_id: str, mentor: str, verdict: str, feedback: str

@@ -22,6 +22,7 @@ API (no screen code; the CLI, the TUI and the mentor views call these)
 
 from __future__ import annotations
 
+import gc
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from functools import lru_cache
 import numpy as np
 
 from harness.chapter import Chapter
+from harness.learning import review
 from harness.learning.quiz import Attempt, Bank, Section, page_headings
 from harness.store import Store
 
@@ -62,7 +64,7 @@ def beta_interval(a: float, b: float, level: float = LEVEL) -> tuple[float, floa
     return float(low), float(high)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mastery:
     outcome: str
     description: str
@@ -91,38 +93,38 @@ class Mastery:
         return f"{self.mean:.0%} ({self.low:.0%}–{self.high:.0%})"
 
 
+@lru_cache(maxsize=65536)
+def _summary(s: int, n: int) -> tuple[float, float, float]:
+    """(mean, low, high) of the posterior after s of n."""
+    a, b = posterior(s, n)
+    return (a / (a + b), *beta_interval(a, b))
+
+
 def _mastery(
     outcome: str, description: str, counts: dict[str, tuple[int, int]], reread=()
 ) -> Mastery:
-    s = sum(c[0] for c in counts.values())
-    n = sum(c[1] for c in counts.values())
-    a, b = posterior(s, n)
-    low, high = beta_interval(a, b)
-    return Mastery(outcome, description, s, n, dict(counts), a / (a + b), low, high, tuple(reread))
-
-
-def outcome_mapping(chapter: Chapter, bank: Bank) -> list[tuple[str, str, str]]:
-    """(kind, ref, outcome) rows: every bank question and every lab task that names one."""
-    rows = [("question", q.id, q.outcome) for q in bank.questions]
-    rows += [
-        ("task", f"{lab.id}/{t.id}", t.outcome)
-        for lab in chapter.labs
-        for t in lab.tasks
-        if t.outcome
-    ]
-    return rows
+    s = n = 0
+    for successes, trials in counts.values():
+        s += successes
+        n += trials
+    mean, low, high = _summary(s, n)
+    return Mastery(outcome, description, s, n, dict(counts), mean, low, high, tuple(reread))
 
 
 def _evidence(
     store: Store, chapter: Chapter, bank: Bank, learner: str | None
 ) -> dict[str, dict[str, dict[str, tuple[int, int]]]]:
-    """learner -> outcome -> source -> (successes, trials)."""
+    """learner -> outcome -> source -> (successes, trials), after reading new records.
+
+    The counts are kept by `review.sync` as it reads quiz answers and check results, so a
+    cohort costs one small read, not a pass over every answer ever given."""
+    for name in [learner] if learner else store.unsynced_learners():
+        review.sync(store, chapter, name, bank=bank)
     out: dict = defaultdict(lambda: defaultdict(dict))
-    for row in store.outcome_evidence(outcome_mapping(chapter, bank), learner):
-        out[row["learner"]][row["outcome"]][row["source"]] = (
-            int(row["successes"] or 0),
-            int(row["trials"]),
-        )
+    for name, outcome, source, successes, trials in store.outcome_evidence(learner):
+        cell = out[name][outcome]
+        s0, n0 = cell.get(source, (0, 0))
+        cell[source] = (s0 + successes, n0 + trials)
     return out
 
 
@@ -229,13 +231,22 @@ def breakdown_lines(results: list[OutcomeResult]) -> list[str]:
 
 def cohort_mastery(store: Store, chapter: Chapter, bank: Bank) -> dict[str, list[Mastery]]:
     """Every learner's mastery per outcome, from one set-based query (no reread sections)."""
-    evidence = _evidence(store, chapter, bank, None)
-    return {
-        learner: [
-            _mastery(o, d, evidence.get(learner, {}).get(o, {})) for o, d in bank.outcomes.items()
-        ]
-        for learner in store.learners()
-    }
+    empty: dict = {}
+    # Tens of thousands of small acyclic objects: the cycle collector would only rescan them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        evidence = _evidence(store, chapter, bank, None)
+        return {
+            learner: [
+                _mastery(o, d, evidence.get(learner, empty).get(o, empty))
+                for o, d in bank.outcomes.items()
+            ]
+            for learner in store.learners()
+        }
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -261,10 +272,14 @@ def cohort_outcomes(
     """Per outcome across the cohort. With fewer than `min_learners` learners holding
     evidence, no average is given: the note says the cohort is too small."""
     per_learner = per_learner if per_learner is not None else cohort_mastery(store, chapter, bank)
+    by_outcome: dict[str, list[Mastery]] = defaultdict(list)
+    for rows in per_learner.values():
+        for m in rows:
+            if m.trials:
+                by_outcome[m.outcome].append(m)
     out = []
     for outcome, description in bank.outcomes.items():
-        ms = [m for rows in per_learner.values() for m in rows if m.outcome == outcome]
-        ms = [m for m in ms if m.trials]
+        ms = by_outcome[outcome]
         secure = sum(m.verdict == "secure" for m in ms)
         not_yet = sum(m.verdict == "not yet" for m in ms)
         if len(ms) < min_learners:

@@ -21,6 +21,7 @@ API
 `answer(store, learner, item, raw, now=None) -> Reviewed`   grade (AnswerError for input that
     cannot be graded), reschedule, record.
 `due_line(queue) -> str`   one gentle sentence for home screens and the CLI.
+`cohort_due(store, now=None, cap=DAILY_CAP) -> {learner: (due, ready today)}`   for mentors.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from datetime import datetime, time, timedelta, timezone
 import fsrs
 
 from harness.chapter import Chapter
-from harness.learning.quiz import Bank, Presented, Question, Section, shown_answer
+from harness.learning.quiz import Bank, Presented, Question, Section, load_bank, shown_answer
 from harness.learning.variants import make_variant
 from harness.store import Store
 
@@ -103,12 +104,15 @@ def sync(
     bank: Bank | None = None,
     now: str | datetime | None = None,
 ) -> int:
-    """Bring the learner's queue up to date with their quiz answers and check results."""
+    """Bring the learner's queue up to date with their quiz answers and check results, and
+    count what they add to mastery (harness.learning.mastery reads those counts)."""
     answers, tasks, marks = store.review_pending(learner)
     if not answers and not tasks:
         return 0
-    outcomes = {q.id: q.outcome for q in bank.questions} if bank else {}
+    bank = bank or load_bank(chapter.quiz_bank)
+    outcomes = {q.id: q.outcome for q in bank.questions}
     by_task = task_outcomes(chapter)
+    evidence = _evidence(answers, tasks, outcomes, by_task)
     cards = {r["card"]: _load(r) for r in store.review_cards(learner)}
     events = [
         (a["at"], "question", a["question_id"], bool(a["correct"]), f"quiz:{a['id']}")
@@ -144,8 +148,42 @@ def sync(
                 "at": _iso(at),
             }
         )
-    store.apply_review_sync(learner, [_row(e) for e in changed.values()], log, marks)
+    store.apply_review_sync(learner, [_row(e) for e in changed.values()], log, marks, evidence)
     return len(changed)
+
+
+def _evidence(answers, tasks, outcomes, by_task) -> list[dict]:
+    """Mastery counts from newly read records: answers in the first attempt at each seed
+    (added), and each task's latest result (replacing the one before)."""
+    quiz: dict[str, list[int]] = {}
+    for a in answers:
+        outcome = outcomes.get(a["question_id"])
+        if a.get("unanswered") or not a.get("first") or outcome is None:
+            continue
+        cell = quiz.setdefault(outcome, [0, 0])
+        cell[0] += int(a["correct"])
+        cell[1] += 1
+    rows = [
+        {"source": "quiz", "key": o, "outcome": o, "successes": s, "trials": n}
+        for o, (s, n) in quiz.items()
+    ]
+    latest = {}
+    for t in tasks:  # oldest run first: the last one wins
+        ref = f"{t['lab_id']}/{t['task']}"
+        if by_task.get(ref):
+            latest[ref] = int(t["passed"])
+    rows += [
+        {
+            "source": "task",
+            "key": ref,
+            "outcome": by_task[ref],
+            "successes": passed,
+            "trials": 1,
+            "replace": True,
+        }
+        for ref, passed in latest.items()
+    ]
+    return rows
 
 
 # --- presenting and answering ---------------------------------------------------------------
@@ -241,6 +279,16 @@ def queue(
         upcoming = store.review_cards(learner)
         later = upcoming[0]["due"] if upcoming else None
     return Queue(learner, len(due_cards), reviewed, cap, tuple(items), later)
+
+
+def cohort_due(
+    store: Store, *, now: str | datetime | None = None, cap: int = DAILY_CAP
+) -> dict[str, tuple[int, int]]:
+    """Per learner (for mentors): (cards due now, how many of them today's cap still allows).
+    Reads the queues as last synced; `queue` syncs one learner on the way."""
+    at = _utc(now)
+    counts = store.due_counts(_iso(at), _iso(start_of_day(at)))
+    return {name: (due, min(due, max(cap - done, 0))) for name, (due, done) in counts.items()}
 
 
 def _turns(store: Store, learner: str) -> dict[str, int]:
