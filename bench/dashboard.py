@@ -192,7 +192,10 @@ def main() -> int:
         print(f"  {name:<26} wall {secs:6.2f} s")
     print(f"page: {size_mb:.2f} MB")
     ok = max(cold_s, warm_s) < GOAL_S and size_mb < GOAL_MB
-    print(f"goal < {GOAL_S:.0f} s and < {GOAL_MB:.0f} MB: {'met' if ok else 'NOT met'}")
+    cpu_ok = max(cold_cpu, warm_cpu) < GOAL_S and size_mb < GOAL_MB
+    goal = f"goal < {GOAL_S:.0f} s and < {GOAL_MB:.0f} MB"
+    print(f"{goal}: {'met' if ok else 'NOT met'} in wall time,")
+    print(f"  {'met' if cpu_ok else 'NOT met'} in CPU time (a quiet machine's wall time)")
     return 0 if ok else 1
 
 
