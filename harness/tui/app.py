@@ -208,6 +208,10 @@ class HarnessApp(App[None]):
             from harness.tui.screens.quiz import QuizScreen
 
             self.show(QuizScreen())
+        elif verb == "review":
+            from harness.tui.screens.review import ReviewScreen
+
+            self.show(ReviewScreen())
         elif verb == "reflect":
             from harness.tui.screens.reflections import ReflectionsScreen
 

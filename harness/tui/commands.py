@@ -31,6 +31,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "check": ("/check LAB [TASK] [--reference]", "run a lab's DoD checks, e.g. /check lab-00"),
     "run": ("/run LAB [--reference]", "train a lab's model with a live plot, e.g. /run lab-00"),
     "quiz": ("/quiz QUIZ", "take the chapter quiz, e.g. /quiz X2"),
+    "review": ("/review", "today's spaced review of what you missed, and mastery per outcome"),
     "reflect": ("/reflect", "write the Definition of Done reflections"),
     "learner": ("/learner", "switch or add a learner"),
     "mentor": ("/mentor", "open the mentor view"),
@@ -60,7 +61,7 @@ def parse_command(text: str, chapter: Chapter) -> Command:
         raise CommandError(f"unknown option '{bad_flags[0]}' for /{verb}; usage: {usage}")
     reference = "--reference" in flags
 
-    if verb in ("next", "reflect", "learner", "mentor", "home", "help"):
+    if verb in ("next", "reflect", "learner", "mentor", "home", "help", "review"):
         if args:
             raise CommandError(f"/{verb} takes no argument, got '{args[0]}'; usage: {usage}")
         return Command(verb)

@@ -62,6 +62,7 @@ class HarnessCommands(Provider):
                 f"/quiz {chapter.quiz_id}",
                 f"one question at a time; the bar is {chapter.pass_mark:.0%}",
             ),
+            ("review: today's spaced review", "/review", "what you missed comes back, a few a day"),
             ("reflect: write reflections", "/reflect", "the three Definition of Done prompts"),
             ("learner: switch or add", "/learner", "work as another learner"),
             ("mentor: open mentor view", "/mentor", "cohort overview and feedback"),

@@ -284,6 +284,7 @@ class QuizScreen(HarnessScreen):
             ]
         if not missed:
             lines.append(Content("Every answer was right."))
+        lines += self._by_outcome()
         self.query_one("#quiz-question", Static).update(Content("\n").join(lines))
         self.query_one("#quiz-feedback", Static).update(
             Content.styled("escape: back home · /quiz X2: another attempt", "$text-muted")
@@ -291,6 +292,36 @@ class QuizScreen(HarnessScreen):
         self.query_one("#quiz-answer", Input).display = False
         self.query_one("#quiz-choices", Static).display = False
         self.app.notify(f"quiz {result.score:.0%}: {verdict[0]}", title="quiz")
+
+    def _by_outcome(self) -> list[Content]:
+        """Which outcomes held the score back, mastery so far, and what went to review."""
+        from harness.learning import mastery, review
+
+        store, chapter, attempt = self.app.store, self.app.chapter, self.attempt
+        rows = mastery.learner_mastery(store, chapter, attempt.bank, attempt.learner)
+        lines = [
+            Content(""),
+            Content.styled("By outcome (this attempt · mastery so far, 90% interval)", "bold"),
+        ]
+        for r in mastery.attempt_breakdown(attempt, rows):
+            mark = ("held back", "$warning") if r.held_back else ("ok", "$success")
+            lines.append(
+                Content.assemble(
+                    f"  {r.outcome:<16} {r.right}/{r.asked}  ",
+                    mark,
+                    ("   mastery ", "$text-muted"),
+                    r.mastery.shown(),
+                )
+            )
+            lines += [Content.assemble(("      reread: ", "$text-muted"), str(s)) for s in r.reread]
+        queued = review.queue(store, chapter, attempt.bank, attempt.learner)
+        lines += [
+            Content(""),
+            Content.assemble(
+                ("Review: ", "bold"), review.due_line(queued), ("  (/review)", "$text-muted")
+            ),
+        ]
+        return lines
 
     def action_leave(self) -> None:
         """Escape: go back at once if nothing is open, else ask what to do with the attempt."""
