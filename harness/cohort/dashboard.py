@@ -106,7 +106,7 @@ def _build(store: Store, chapter: Chapter, generated_at: str | None) -> Dashboar
         chapter=chapter,
         generated_at=generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         rows=rows,
-        tasks=tasks.stuck_tasks(store, chapter, records),
+        tasks=tasks.stuck_tasks(chapter, cohort_tasks),
         task_records=records,
         progress=cohort_tasks.progress,
         items=items,

@@ -47,25 +47,12 @@ class TaskSummary:
     failure_kinds: tuple[tuple[str, int], ...]  # how failing checks ended, most common first
 
 
-_FAILURE_KINDS = """
-SELECT c.lab_id, r.task, r.kind, COUNT(*)
-FROM check_results r JOIN check_runs c ON c.id = r.run_id
-WHERE c.learner IS NOT NULL AND c.impl = 'learner' AND c.status != 'cancelled'
-      AND r.status != 'pass' AND r.kind IS NOT NULL AND r.task IS NOT NULL
-GROUP BY c.lab_id, r.task, r.kind
-"""
-
-
-def stuck_tasks(
-    store: Store, chapter: Chapter, records: dict[tuple[str, str, str], TaskRecord]
-) -> list[TaskSummary]:
+def stuck_tasks(chapter: Chapter, cohort: CohortTasks) -> list[TaskSummary]:
     """Every task of every lab, in the chapter's order, with the cohort's numbers."""
     by_task: dict[tuple[str, str], list[TaskRecord]] = defaultdict(list)
-    for (_learner, lab_id, task), rec in records.items():
+    for (_learner, lab_id, task), rec in cohort.records.items():
         by_task[lab_id, task].append(rec)
-    kinds: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for lab_id, task, kind, n in store.conn.execute(_FAILURE_KINDS):
-        kinds[lab_id, task][kind] += n
+    kinds = cohort.failure_kinds
     out = []
     for lab in chapter.labs:
         for task in lab.tasks:
@@ -85,7 +72,7 @@ def stuck_tasks(
                         statistics.median(r.tries_to_pass for r in passed) if passed else None
                     ),
                     median_hours_to_pass=statistics.median(hours) if hours else None,
-                    failure_kinds=tuple(kinds[lab.id, task.id].most_common()),
+                    failure_kinds=tuple(kinds.get((lab.id, task.id), Counter()).most_common()),
                 )
             )
     return out
@@ -108,25 +95,29 @@ def _hours(start: str, end: str | None) -> float | None:
 class CohortTasks:
     records: dict[tuple[str, str, str], TaskRecord]  # (learner, lab, task) -> history
     progress: dict[str, tuple[LabProgress, ...]]  # learner -> progress.chapter_progress
+    failure_kinds: dict[tuple[str, str], Counter]  # (lab, task) -> how failing checks ended
 
 
 def read(store: Store, chapter: Chapter) -> CohortTasks:
     """Both views of the cohort's check records; `progress[learner]` equals
     `progress.chapter_progress(store, chapter, learner)` (a test holds them equal)."""
     runs: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    lab_of: dict[int, str] = {}
     for row in store.conn.execute(
         "SELECT id, learner, lab_id, task, status, message, started_at FROM check_runs "
         "WHERE learner IS NOT NULL AND impl = 'learner' AND status != 'cancelled' "
         "ORDER BY id DESC"
     ):
         runs[row[1], row[2]].append(row)
+        lab_of[row[0]] = row[2]
     # (run, task) -> [checks, failed, first failing check's message]
     per: dict[tuple[int, str], list] = {}
     reported: dict[int, list[str]] = defaultdict(list)  # run -> tasks it has results for
     # Every result, in id order (the table's own order: no join, no sort); those of runs
     # not kept above (reference runs, cancelled ones) are never looked up.
-    for run_id, task, status, message in store.conn.execute(
-        "SELECT run_id, task, status, message FROM check_results ORDER BY id"
+    kinds: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for run_id, task, status, message, kind in store.conn.execute(
+        "SELECT run_id, task, status, message, kind FROM check_results ORDER BY id"
     ):
         cell = per.get((run_id, task))
         if cell is None:
@@ -138,6 +129,8 @@ def read(store: Store, chapter: Chapter) -> CohortTasks:
             cell[1] += 1
             if cell[1] == 1:
                 cell[2] = message
+            if kind is not None and task is not None and run_id in lab_of:
+                kinds[lab_of[run_id], task][kind] += 1
     records: dict[tuple[str, str, str], TaskRecord] = {}
     for (learner, lab_id), history in runs.items():
         for key, rec in _histories(history, per, reported).items():
@@ -152,7 +145,7 @@ def read(store: Store, chapter: Chapter) -> CohortTasks:
         )
         for name in names
     }
-    return CohortTasks(records, progress)
+    return CohortTasks(records, progress, dict(kinds))
 
 
 def _histories(history: list[tuple], per: dict, reported: dict) -> dict[str, TaskRecord]:

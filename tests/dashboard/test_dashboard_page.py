@@ -194,3 +194,24 @@ def test_a_thousand_learners_fit_in_five_megabytes(chapter):
     page = dashboard.render(dashboard.build(store, chapter))
     assert len(page.encode("utf-8")) < 5_000_000
     assert page.count('"cells":') == 1000
+
+
+def test_how_failing_checks_ended_appears_when_recorded(chapter):
+    from harness.store import CheckResult
+
+    store = Store.memory()
+    store.add_learner("ana")
+    for kind in ("timeout", "timeout", "raised"):
+        store.record_check_run(
+            learner="ana",
+            lab_id="lab-00",
+            impl="learner",
+            task="attention",
+            status="fail",
+            results=[CheckResult("t_attention", "attention", "fail", "", 0.0, kind)],
+        )
+    board = dashboard.build(store, chapter)
+    attention = next(t for t in board.tasks if t.task_id == "attention")
+    assert attention.failure_kinds == (("timeout", 2), ("raised", 1))
+    html = dashboard.render(board)
+    assert "how failing checks ended" in html and "timeout ×2, raised ×1" in html
