@@ -17,9 +17,17 @@ import math
 import numpy as np
 import pytest
 
-from harness.grading.checking import expect_close, expect_grad_close, expect_shape, numeric_grad
+from harness.grading.checking import (
+    context,
+    expect_close,
+    expect_dict_close,
+    expect_grad_close,
+    expect_shape,
+    numeric_grad,
+)
 from harness.grading.plugin import session_seed
 from harness.grading.remote import LearnerError
+from labs.x2_multimodal.lab01 import clip_lab as ref
 from labs.x2_multimodal.lab01.data import distinct_texts, make_icon_set
 
 CHECK_SEED = session_seed()  # fresh per run: held-out icons and random inputs
@@ -28,15 +36,29 @@ CHECK_SEED = session_seed()  # fresh per run: held-out icons and random inputs
 TRAIN_BUDGET_S = 150.0
 I2T_R1_FLOOR = 0.60
 I2T_R5_FLOOR = 0.90
+INIT_LOG_SCALE = math.log(1 / 0.07)
+PAGE = "lab 01 page (pages/lab/01-clip-style-grammar-image-pairing.md), "
 
 
-def expect_value_error(call, what: str) -> None:
-    """`call()` must raise ValueError (in the learner's process), not succeed or fail otherwise."""
+def page(section: str) -> str:
+    return PAGE + section
+
+
+def expect_value_error(call, what: str, *, naming: tuple[str, ...]) -> None:
+    """`call()` must raise the contract's ValueError, whose message names the problem (one of
+    `naming`), not NumPy's own error from a shape it could not broadcast or index."""
     try:
         call()
     except LearnerError as exc:
-        if exc.kind == "raised" and "ValueError" in str(exc):
-            return
+        text = str(exc)
+        if exc.kind == "raised" and "raised ValueError" in text:
+            if any(word.lower() in text.lower() for word in naming):
+                return
+            raise AssertionError(
+                f"{what}: a ValueError was raised, but its message does not name the problem "
+                f"(expected it to mention one of {list(naming)}); got: {text}. Check the input "
+                "yourself and raise before NumPy fails on it"
+            ) from None
         raise AssertionError(f"{what}: expected a ValueError, got: {exc}") from None
     raise AssertionError(f"{what}: expected a ValueError, but the call returned normally")
 
@@ -128,8 +150,14 @@ def test_tokenize_writes_cls_then_words_then_padding(impl):
 @pytest.mark.task("tokenize")
 def test_tokenize_rejects_unknown_words_and_short_max_len(impl):
     vocab = plain_vocab(["she eats"])
-    expect_value_error(lambda: impl.tokenize(["she swims"], vocab), "tokenize(['she swims'])")
-    expect_value_error(lambda: impl.tokenize(["she eats"], vocab, 2), "tokenize(max_len=2)")
+    expect_value_error(
+        lambda: impl.tokenize(["she swims"], vocab), "tokenize(['she swims'])", naming=("swims",)
+    )
+    expect_value_error(
+        lambda: impl.tokenize(["she eats"], vocab, 2),
+        "tokenize(['she eats'], max_len=2)",
+        naming=("max_len", "too short", "3"),
+    )
 
 
 # --------------------------------------------------------------------------- task: temperature
@@ -156,6 +184,22 @@ def test_scaled_cosine_logits_match_a_plain_loop(impl):
             rtol=1e-6,
             atol=1e-9,
         )
+
+
+@pytest.mark.task("temperature")
+def test_scaled_cosine_logits_in_float32_at_the_clamp(impl):
+    """Training runs in float32 and the scale ends near 100: cosines must stay within [-1, 1]."""
+    rng = np.random.default_rng(CHECK_SEED + 6)
+    img = (rng.normal(size=(6, 16)) * 40).astype(np.float32)
+    txt = (rng.normal(size=(6, 16)) * 0.02).astype(np.float32)
+    where = context(
+        inputs={"img": img, "txt": txt}, seed=CHECK_SEED, page=page("What the temperature does")
+    )
+    got = impl.scaled_cosine_logits(img, txt, math.log(100.0))
+    expect_close(
+        got, plain_logits(img.astype(np.float64), txt.astype(np.float64), math.log(100.0)),
+        "float32 logits at scale 100" + where, rtol=1e-4, atol=1e-3,
+    )  # fmt: skip
 
 
 @pytest.mark.task("temperature")
@@ -220,7 +264,11 @@ def test_info_nce_is_the_same_from_either_side_and_needs_a_square(impl):
     loss_t, grad_t = impl.info_nce(logits.T.copy())
     expect_close(loss_t, loss, "loss of the transposed logits (the loss is symmetric)")
     expect_close(np.asarray(grad_t).T, grad, "gradient of the transposed logits, transposed")
-    expect_value_error(lambda: impl.info_nce(np.zeros((4, 3))), "info_nce of (4, 3) logits")
+    expect_value_error(
+        lambda: impl.info_nce(np.zeros((4, 3))),
+        "info_nce of (4, 3) logits",
+        naming=("square", "(4, 3)", "4 x 3", "4x3"),
+    )
 
 
 # --------------------------------------------------------------------------- task: retrieval
@@ -240,19 +288,56 @@ def test_retrieval_metrics_match_plain_loops(impl):
             expected[f"{name}_R@{k}"] = float(np.mean(ranks <= k))
         expected[f"{name}_median_rank"] = float(np.median(ranks))
     assert 0 < expected["i2t_R@1"] < 1, "the check's data should make retrieval imperfect"
-    assert set(got) == set(expected), f"keys: expected {sorted(expected)}, got {sorted(got)}"
-    for key, value in expected.items():
-        expect_close(got[key], value, key, rtol=0, atol=1e-12)
+    where = context(
+        inputs={"image_emb": images, "text_emb": texts}, seed=CHECK_SEED,
+        page=page("The tasks (ranks, ties against the query)"),
+    )  # fmt: skip
+    expect_dict_close(got, expected, "retrieval_metrics" + where, rtol=0, atol=1e-12)
 
 
 @pytest.mark.task("retrieval")
 def test_retrieval_counts_ties_against_the_query(impl):
+    """Both directions: a collapsed model (every embedding equal) must score worst, not best."""
     collapsed = impl.retrieval_metrics(np.ones((6, 4)), np.ones((12, 4)), np.arange(6), (1, 10))
-    for key, value in {"i2t_R@1": 0.0, "i2t_R@10": 0.0, "i2t_median_rank": 12.0}.items():
-        expect_close(collapsed[key], value, f"{key} when every embedding is the same")
+    expected = {
+        "i2t_R@1": 0.0, "i2t_R@10": 0.0, "i2t_median_rank": 12.0,  # 12 texts tie with the own
+        "t2i_R@1": 0.0, "t2i_R@10": 1.0, "t2i_median_rank": 6.0,  # 5 other icons tie: rank 6
+    }  # fmt: skip
+    where = context(
+        inputs={"image_emb": np.ones((6, 4)), "text_emb": np.ones((12, 4))},
+        page=page("The tasks (ranks, ties against the query)"),
+    )
+    expect_dict_close(
+        collapsed, expected, "retrieval_metrics when every embedding is the same" + where
+    )
 
 
 # --------------------------------------------------------------------------- task: train
+
+
+@pytest.mark.task("train")
+def test_train_step_learns_the_logit_scale(impl):
+    """25 steps from seed 0: the same first loss as the reference, and log_scale has moved."""
+    steps = 25
+    model = impl.with_timeout(120).train(seed=0, time_budget_s=100.0, max_steps=steps)
+    got = impl.training_record(model)
+    want = ref.training_record(ref.train(seed=0, time_budget_s=100.0, max_steps=steps))
+    where = context(inputs={"seed": 0, "max_steps": steps}, page=page("What the temperature does"))
+    assert got["steps"] == steps, f"train ran {got['steps']} steps, expected {steps}" + where
+    expect_close(
+        got["losses"][0], want["losses"][0], "loss of the first step (before any update)" + where,
+        rtol=1e-4, atol=1e-5,
+    )  # fmt: skip
+    moved = abs(got["log_scale"] - INIT_LOG_SCALE)
+    assert moved > 1e-3, (
+        f"log_scale after {steps} steps is {got['log_scale']:.6f}, its initial value "
+        f"{INIT_LOG_SCALE:.6f} (moved {moved:.2g}); the reference moves it to "
+        f"{want['log_scale']:.6f}. Is grads['log_scale'] set before opt.step?" + where
+    )
+    expect_close(
+        got["log_scale"], want["log_scale"], f"log_scale after {steps} steps" + where,
+        rtol=0, atol=5e-3,
+    )  # fmt: skip
 
 
 @pytest.mark.task("train")

@@ -187,6 +187,16 @@ def train(
     return model
 
 
+def training_record(model: ClipModel) -> dict:
+    """Given: what the checks read after training: the steps taken, the loss of each step and the
+    learned log_scale (so a check can see the temperature was learned, not left at its start)."""
+    return {
+        "steps": int(model.history.steps),
+        "losses": [float(v) for v in model.history.losses],
+        "log_scale": float(model.log_scale),
+    }
+
+
 def embed_images(model: ClipModel, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """Given: L2-normalised image embeddings (N, E) for icons (N, H, W)."""
     chunks = [
