@@ -25,7 +25,8 @@ def test_every_check_passes_on_the_reference_and_fails_on_the_stubs(lab_id, tmp_
     assert reference.status == "pass" and not not_passing, (reference.message, not_passing)
     assert len(reference.results) >= 3
 
-    stub = run_checks(CHAPTER, lab_id, learner="stub", store=store)
+    # run_all: every check must fail on its own, not only because a cheaper one failed first
+    stub = run_checks(CHAPTER, lab_id, learner="stub", store=store, run_all=True)
     assert {r.name for r in stub.results} == {r.name for r in reference.results}
     passing = [r.name for r in stub.results if r.status == "pass"]
     assert not passing, f"checks a stub passes (no teeth): {passing}"

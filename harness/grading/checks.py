@@ -93,6 +93,8 @@ def pytest_command(
     results_fd: int | None = None,
     heldout_seed: int | None = None,
     records: tuple[Path, ...] = (),
+    reference_times: Path | None = None,
+    run_all: bool = False,
 ) -> list[str]:
     """The grading pytest's command line: `python -I -S` running pytest with our plugin."""
     lab = chapter.lab(lab_id)
@@ -123,6 +125,10 @@ def pytest_command(
         args += ["--heldout-seed", str(heldout_seed)]
     for record in records:
         args += ["--records", str(record)]
+    if reference_times is not None:
+        args += ["--reference-times", str(reference_times)]
+    if run_all:
+        args.append("--run-all")
     if task:
         args += ["--task", task]
     return isolation.python_command("pytest", args)
@@ -226,11 +232,14 @@ def run_checks(
     timeout_s: float | None = None,
     on_progress: Callable[[CheckProgress], None] | None = None,
     heldout_seed: int | None = None,
+    run_all: bool = False,
 ) -> CheckOutcome:
     """Run the suite, write results.json, record the run in `store` (if given).
 
     `heldout_seed` pins the checks' data (to reproduce a recorded run); by default it is drawn
-    fresh. Called from the main thread, SIGINT/SIGTERM/SIGHUP end the grading tree and are
+    fresh. After a timeout the rest of that task's checks are not run, nor the checks that
+    load a model after a cheaper one of the same task failed; `run_all` runs them anyway.
+    Called from the main thread, SIGINT/SIGTERM/SIGHUP end the grading tree and are
     then re-raised.
     """
     lab = chapter.lab(lab_id)
@@ -258,6 +267,8 @@ def run_checks(
         results_fd=write_fd,
         heldout_seed=seed,
         records=records,
+        reference_times=None if reference else _reference_times(chapter, lab_id),
+        run_all=run_all,
     )
     channel = _Channel(read_fd, on_progress)
     if on_output is not None and not iso.sandboxed:
@@ -352,6 +363,13 @@ def run_checks(
         seed,
         similarity,
     )
+
+
+def _reference_times(chapter: Chapter, lab_id: str) -> Path | None:
+    """The last reference run's results on this machine: the plugin sets each check's call
+    limit from its durations (20x, at least 5 s) instead of the fixed default."""
+    path = target_dir(chapter, lab_id, None, True) / "results.json"
+    return path if path.is_file() else None
 
 
 def _borrowed_file(path: Path, folder: Path) -> str | None:

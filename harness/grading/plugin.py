@@ -30,8 +30,15 @@ from harness.grading.remote import LearnerError, RemoteModule
 from harness.grading.sanitize import printable
 
 _results: list[dict] = []
-_state: dict = {"seed": None, "channel": None, "total": 0, "index": 0, "t0": 0.0}
+_state: dict = {"seed": None, "channel": None, "total": 0, "index": 0, "t0": 0.0, "times": {}}
+_blocked: dict[str, tuple[str, str]] = {}  # task -> (why: timeout | cheaper, message)
 MAX_MESSAGE = 2000
+# Fixtures that load a model: a task's checks that use one run after its cheap checks, and
+# only if those passed, so a stub fails in a second instead of after Whisper loads.
+EXPENSIVE_FIXTURES = frozenset({"whisper"})
+# A call's limit when the reference's time for the same check is known (this machine's own
+# speed): FACTOR times the reference, never under FLOOR seconds.
+TIME_FACTOR, TIME_FLOOR_S = 20.0, 5.0
 
 
 def session_seed() -> int:
@@ -67,6 +74,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--records", action="append", default=[], help="a database file learner code must not see"
     )
     group.addoption(
+        "--run-all",
+        action="store_true",
+        help="run every check even after a timeout or a failed cheaper check (course authors)",
+    )
+    group.addoption(
+        "--reference-times",
+        default=None,
+        help="a reference run's results.json: per-check limits follow its durations",
+    )
+    group.addoption(
         "--call-timeout",
         type=float,
         default=120.0,
@@ -90,6 +107,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config._harness_lab = _lab(config)  # type: ignore[attr-defined]
     _results.clear()
     _state.update(seed=config.getoption("--heldout-seed"), index=0, t0=time.monotonic())
+    _state["times"] = _reference_times(config.getoption("--reference-times"))
+    _state["run_all"] = config.getoption("--run-all")
+    _blocked.clear()
     session_seed()
     fd = config.getoption("--results-fd")
     if fd is not None:
@@ -110,10 +130,58 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wanted = config.getoption("--task")
     if wanted:
         lab.task(wanted)  # unknown task -> clear error
-        keep = [i for i in items if i.get_closest_marker("task").args[0] == wanted]
+        keep = [i for i in items if _task_of(i) == wanted]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+    # The lab's task order; within a task the cheap checks first (a stable sort).
+    order = {t.id: n for n, t in enumerate(lab.tasks)}
+    items.sort(key=lambda i: (order[_task_of(i)], _expensive(i)))
     _state["total"] = len(items)
+
+
+def _task_of(item: pytest.Item) -> str:
+    return item.get_closest_marker("task").args[0]
+
+
+def _expensive(item: pytest.Item) -> bool:
+    return bool(EXPENSIVE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def _reference_times(path: str | None) -> dict[str, float]:
+    """{check name: seconds} from a reference run's results.json; {} if there is none."""
+    if not path:
+        return {}
+    try:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {
+            str(t["name"]): float(t["duration"])
+            for t in report.get("tests", [])
+            if t.get("status") == "pass"
+        }
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """One timeout per task, and no model loaded for a task whose cheap checks failed."""
+    blocked = _blocked.get(_task_of(item))
+    if blocked and (blocked[0] == "timeout" or _expensive(item)):
+        raise LearnerError("not_run", blocked[1])
+
+
+@pytest.fixture(autouse=True)
+def _call_limit(request: pytest.FixtureRequest):
+    """Each check's calls get FACTOR x the reference's time for it, when that is known."""
+    reference = _state["times"].get(request.node.nodeid.split("::", 1)[-1])
+    if reference is None or "impl" not in request.fixturenames:
+        yield
+        return
+    impl = request.getfixturevalue("impl")
+    before = impl.default_timeout
+    impl.default_timeout = max(TIME_FLOOR_S, TIME_FACTOR * reference)
+    yield
+    impl.default_timeout = before
 
 
 @pytest.fixture(scope="session")
@@ -158,6 +226,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = outcome.get_result()
     mark = item.get_closest_marker("task")
     report.harness_task = mark.args[0] if mark and mark.args else None
+    report.harness_expensive = _expensive(item)
     if call.excinfo is not None:
         exc = call.excinfo.value
         if isinstance(exc, LearnerError):
@@ -184,7 +253,25 @@ def pytest_runtest_logstart(nodeid: str, location) -> None:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        status = "pass" if report.passed else ("fail" if report.when == "call" else "error")
+        kind = getattr(report, "harness_kind", None)
+        failed_call = report.when == "call" or kind in ("not_run", "import")
+        status = "pass" if report.passed else ("fail" if failed_call else "error")
+        task = getattr(report, "harness_task", None)
+        name = report.nodeid.split("::", 1)[-1]
+        skip_rest = not report.passed and not _state.get("run_all") and kind != "not_run"
+        if skip_rest and task and task not in _blocked:
+            if kind == "timeout":
+                _blocked[task] = (
+                    "timeout",
+                    f"not run: {name} timed out, and one timeout per task is enough; "
+                    "make that call finish, then these checks run",
+                )
+            elif not getattr(report, "harness_expensive", False):
+                _blocked[task] = (
+                    "cheaper",
+                    f"not run yet: {name}, a cheaper check of this task, failed first; fix "
+                    "it and this one runs (it loads a model)",
+                )
         if report.skipped:
             status = "error"  # a skipped check proves nothing: it never counts as passed
         _results.append(

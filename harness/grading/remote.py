@@ -283,6 +283,15 @@ class RemoteModule:
         self._capture: OutputCapture | None = None
         self._to_worker = self._from_worker = -1
 
+    @property
+    def default_timeout(self) -> float:
+        """Seconds a call may take unless `with_timeout` says otherwise."""
+        return self._timeout
+
+    @default_timeout.setter
+    def default_timeout(self, seconds: float) -> None:
+        self._timeout = float(seconds)
+
     # `impl.with_timeout(300).train(...)`
     def with_timeout(self, seconds: float) -> _Timed:
         return _Timed(self, seconds)

@@ -414,8 +414,8 @@ def predict(params, images):
     (folder / "tiny_vit.py").write_text(starter[:cut] + attack, encoding="utf-8")
     first = run_checks(chapter, "lab-00", learner="ana", task="train", store=store)
     second = run_checks(chapter, "lab-00", learner="ana", task="train", store=store)
-    assert first.status == second.status == "fail", first.results[0].message
-    assert "80" in first.results[0].message
+    assert first.status == second.status == "fail", [r.message for r in first.results]
+    assert any("80" in r.message for r in first.results if r.status == "fail")
     assert first.heldout_seed != second.heldout_seed, "a fresh seed every run"
     assert last_run_seed(store) == second.heldout_seed
 
