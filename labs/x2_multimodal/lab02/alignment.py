@@ -48,9 +48,11 @@ def alignment_matrix(
 def dtw_path(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cheapest monotone path from (0, 0) to (T-1, S-1) through `cost` (T, S).
 
-    Steps: diagonal, down (next token, same time) or right (same token, next time). Ties go
-    to the diagonal only if it is strictly cheapest, then down if strictly cheapest, else
-    right (transformers' and openai-whisper's order). Returns (token_indices, time_indices).
+    Steps: diagonal, down (next token, same time) or right (same token, next time). Each cell
+    takes the diagonal only if it is strictly below both others, then down only if strictly
+    below both others, else right (transformers' and openai-whisper's rule), and accumulates
+    the chosen predecessor's cost: on tied costs that is not always the minimum, so the path
+    need not be the cheapest there. Returns (token_indices, time_indices).
     """
     cost = np.asarray(cost, dtype=np.float64)
     n_tok, n_time = cost.shape

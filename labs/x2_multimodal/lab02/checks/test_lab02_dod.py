@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.grading.checking import expect_close, expect_shape
+from harness.grading.checking import context, expect_close, expect_dtype, expect_shape
+from harness.grading.plugin import session_seed
 from labs.x2_multimodal.lab02 import whisper_lab as ref
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -25,6 +26,19 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 CLIPS = Path(ref.__file__).resolve().parent / "clips"
 CLIP_FOR_TRANSCRIPT = "07-drink.wav"
 TIMESTAMP_BEGIN, EOT = 50363, 50256
+SEED = session_seed()  # fresh per run
+PAGE = "lab 02 page (pages/lab/02-whisper-inference-walkthrough.md), "
+
+
+def page(section: str) -> str:
+    return PAGE + section
+
+
+LOG_MEL_SECTION = "Task `log_mel`: the front end in NumPy"
+
+
+def rng(offset: int) -> np.random.Generator:
+    return np.random.default_rng(SEED + offset)
 
 
 class _Whisper:
@@ -59,6 +73,16 @@ def _expect_dict(got, keys, what):
     assert not missing, f"{what}: missing keys {missing}; got {sorted(got)}"
 
 
+def _expect_same_numbers(got, expected: dict, what: str) -> None:
+    """Key by key, each message naming the key, the expected and the observed value."""
+    _expect_dict(got, expected, what)
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-9), (
+            f"{what}['{key}']: expected {value!r}, got {got[key]!r}"
+            + context(page=page("Task `frames`: from 16 kHz to 1,500 positions"))
+        )
+
+
 # --- frames ---------------------------------------------------------------------------------
 
 
@@ -68,7 +92,7 @@ def test_frame_numbers_match_the_real_model(impl, whisper):
 
     got = impl.frame_arithmetic()
     expected = ref.frame_arithmetic()
-    _expect_dict(got, expected, "frame_arithmetic()")
+    _expect_same_numbers(got, expected, "frame_arithmetic()")  # before loading the model
     fe = whisper.feature_extractor
     enc = whisper.model.model.encoder
     with torch.inference_mode():
@@ -94,8 +118,6 @@ def test_frame_numbers_match_the_real_model(impl, whisper):
             f"frame_arithmetic()['{key}'] = {got[key]!r}, expected {30.0 / conv2.shape[-1]} "
             "(30 s over the encoder's positions)"
         )
-    for key, value in expected.items():
-        assert got[key] == pytest.approx(value), f"['{key}']: expected {value}, got {got[key]}"
 
 
 @pytest.mark.task("frames")
@@ -113,11 +135,14 @@ def test_frame_arithmetic_follows_its_arguments(impl):
         "encoder_positions": 500,
         "n_timestamp_tokens": 501,
     }
-    _expect_dict(got, plain, "frame_arithmetic(sample_rate=8000, chunk_s=10)")
-    for key, value in plain.items():
-        assert got[key] == value, f"8 kHz / 10 s: ['{key}'] expected {value}, got {got[key]}"
-    assert got["seconds_per_position"] == pytest.approx(0.02)
-    assert got == pytest.approx(ref.frame_arithmetic(sample_rate=8000, chunk_s=10.0, n_mels=40))
+    what = "frame_arithmetic(sample_rate=8000, chunk_s=10.0, n_mels=40)"
+    _expect_same_numbers(got, {**plain, "seconds_per_position": 0.02}, what)
+    _expect_same_numbers(got, ref.frame_arithmetic(sample_rate=8000, chunk_s=10.0, n_mels=40), what)
+    # a 20 ms hop with stride 1: every number moves again
+    args = {"hop_ms": 20.0, "conv2_stride": 1, "window_ms": 30.0}
+    _expect_same_numbers(
+        impl.frame_arithmetic(**args), ref.frame_arithmetic(**args), f"frame_arithmetic({args})"
+    )
 
 
 # --- log_mel --------------------------------------------------------------------------------
@@ -149,12 +174,43 @@ def test_mel_filters_match_transformers_filter_bank(impl):
 
 
 @pytest.mark.task("log_mel")
+def test_log_mel_cuts_long_audio_and_keeps_its_own_length_on_request(impl):
+    """Audio longer than 30 s is cut to the chunk (not only short audio padded)."""
+    sec = "Task `log_mel`: the front end in NumPy"
+    long = (rng(21).standard_normal(16_000 * 31 + 123) * 0.1).astype(np.float32)
+    where = context(inputs={"audio": long}, seed=SEED, page=page(sec))
+    got = expect_shape(impl.log_mel_spectrogram(long), (80, 3000), "log_mel of 31 s" + where)
+    expect_dtype(got, np.float32, "log_mel of 31 s" + where)
+    expect_close(
+        got, ref.log_mel_spectrogram(long), "log_mel of 31 s audio (cut to the first 30 s)" + where,
+        rtol=0, atol=1e-4,
+    )  # fmt: skip
+    short = (rng(22).standard_normal(16_000 * 2) * 0.1).astype(np.float64)
+    where = context(inputs={"audio": short, "n_samples": None}, seed=SEED, page=page(sec))
+    got = expect_shape(
+        impl.log_mel_spectrogram(short, n_samples=None),
+        (80, 200),
+        "log_mel, n_samples=None" + where,
+    )
+    expect_close(
+        got, ref.log_mel_spectrogram(short, n_samples=None), "log_mel, n_samples=None" + where,
+        rtol=0, atol=1e-4,
+    )  # fmt: skip
+
+
+@pytest.mark.task("log_mel")
 def test_log_mel_matches_the_feature_extractor(impl, whisper):
-    rng = np.random.default_rng(20)
     inputs = {
-        "noise": (rng.standard_normal(16_000 * 3) * 0.1).astype(np.float32),
+        "noise": (rng(20).standard_normal(16_000 * 3) * 0.1).astype(np.float32),
         "clip": _clip("00-walk.wav"),
     }
+    for name, x in inputs.items():  # the reference first: a cheap failure before the model loads
+        expect_close(
+            impl.log_mel_spectrogram(x), ref.log_mel_spectrogram(x),
+            f"log_mel_spectrogram({name}) vs reference"
+            + context(inputs={"audio": x}, seed=SEED, page=page(LOG_MEL_SECTION)),
+            rtol=0, atol=1e-4,
+        )  # fmt: skip
     for name, x in inputs.items():
         got = impl.log_mel_spectrogram(x)
         theirs = whisper.feature_extractor(
@@ -167,13 +223,6 @@ def test_log_mel_matches_the_feature_extractor(impl, whisper):
             rtol=0,
             atol=1e-4,
         )
-        expect_close(
-            got,
-            ref.log_mel_spectrogram(x),
-            f"log_mel_spectrogram({name}) vs reference",
-            rtol=0,
-            atol=1e-4,
-        )
 
 
 @pytest.mark.task("log_mel")
@@ -182,6 +231,10 @@ def test_your_log_mel_lets_whisper_transcribe_a_clip(impl, whisper, clip_index):
 
     features = impl.log_mel_spectrogram(_clip(CLIP_FOR_TRANSCRIPT))
     expect_shape(features, (80, 3000), "log_mel_spectrogram(clip)")
+    expect_close(
+        features, ref.log_mel_spectrogram(_clip(CLIP_FOR_TRANSCRIPT)),
+        f"log_mel_spectrogram({CLIP_FOR_TRANSCRIPT}) vs reference", rtol=0, atol=1e-4,
+    )  # fmt: skip
     ids = greedy_ids(whisper, np.asarray(features, dtype=np.float32))
     heard = whisper.tokenizer.decode(ids, skip_special_tokens=True).strip()
     said = clip_index[CLIP_FOR_TRANSCRIPT]
@@ -213,20 +266,29 @@ def _plain_alignment(att, heads, n_positions, width):
     return out
 
 
-@pytest.mark.task("cross_attention")
-def test_alignment_matrix_matches_a_plain_loop(impl):
-    rng = np.random.default_rng(7)
-    logits = rng.standard_normal((2, 3, 5, 24)) * 2
+def _check_alignment_on_random_attention(impl):
+    logits = rng(7).standard_normal((2, 3, 5, 24)) * 2
     att = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)  # (L, H, T, S)
     heads = [[0, 1], [1, 2], [1, 0]]
     got = impl.alignment_matrix(att, heads, 18, 5)
     expect_close(
         got,
         _plain_alignment(att, heads, 18, 5),
-        "alignment_matrix (plain loop)",
+        "alignment_matrix(att, heads=[[0, 1], [1, 2], [1, 0]], n_positions=18, medfilt_width=5)"
+        " vs a plain loop (z-score over tokens, median over time, mean of heads)"
+        + context(
+            inputs={"att": att},
+            seed=SEED,
+            page=page("Task `cross_attention`: which 20 ms did each token read?"),
+        ),
         rtol=1e-6,
         atol=1e-8,
     )
+
+
+@pytest.mark.task("cross_attention")
+def test_alignment_matrix_matches_a_plain_loop(impl):
+    _check_alignment_on_random_attention(impl)
 
 
 @pytest.mark.task("cross_attention")
@@ -235,6 +297,8 @@ def test_alignment_on_whisper_cross_attention_orders_the_words(impl, whisper, cl
     from labs.x2_multimodal.lab02.decoding import greedy_ids
     from labs.x2_multimodal.lab02.whisper_model import NO_TIMESTAMPS, SOT
 
+    _check_alignment_on_random_attention(impl)  # a cheap failure before the model loads
+    _check_dtw_on_random_costs(impl)
     x = _clip(CLIP_FOR_TRANSCRIPT)
     features = ref.log_mel_spectrogram(x)
     text_ids = greedy_ids(whisper, features)
@@ -264,11 +328,33 @@ def _plain_dtw_cost(cost):
     return acc[n, m]
 
 
-@pytest.mark.task("cross_attention")
-def test_dtw_path_is_monotone_and_cheapest(impl):
-    rng = np.random.default_rng(11)
+def _plain_dtw_path_with_whispers_tie_rule(cost):
+    """The tie rule written out: diagonal only if strictly below both others, then down only if
+    strictly below both others, else right; the accumulated cost follows the chosen step."""
+    n, m = cost.shape
+    acc = np.full((n + 1, m + 1), np.inf)
+    acc[0, 0] = 0
+    step = {}
+    for j in range(1, m + 1):
+        for i in range(1, n + 1):
+            diag, down, right = acc[i - 1, j - 1], acc[i - 1, j], acc[i, j - 1]
+            if diag < down and diag < right:
+                acc[i, j], step[i, j] = cost[i - 1, j - 1] + diag, (1, 1)
+            elif down < diag and down < right:
+                acc[i, j], step[i, j] = cost[i - 1, j - 1] + down, (1, 0)
+            else:
+                acc[i, j], step[i, j] = cost[i - 1, j - 1] + right, (0, 1)
+    i, j, path = n, m, []
+    while i > 0 or j > 0:
+        path.append((i - 1, j - 1))
+        di, dj = step[i, j] if i > 0 and j > 0 else ((0, 1) if i == 0 else (1, 0))
+        i, j = i - di, j - dj
+    return [p[0] for p in path[::-1]], [p[1] for p in path[::-1]]
+
+
+def _check_dtw_on_random_costs(impl):
     for shape in [(4, 9), (6, 20), (1, 5), (5, 5)]:
-        cost = rng.random(shape)
+        cost = rng(11).random(shape)
         rows, cols = impl.dtw_path(cost)
         rows, cols = np.asarray(rows), np.asarray(cols)
         assert rows.shape == cols.shape and rows.ndim == 1, "dtw_path: two 1-D index arrays"
@@ -289,11 +375,44 @@ def test_dtw_path_is_monotone_and_cheapest(impl):
         )
 
 
+@pytest.mark.task("cross_attention")
+def test_dtw_path_is_monotone_and_cheapest(impl):
+    _check_dtw_on_random_costs(impl)
+
+
+@pytest.mark.task("cross_attention")
+def test_dtw_path_follows_whispers_tie_rule_on_tied_costs(impl):
+    """Integer costs tie often. openai-whisper and transformers take the diagonal only when it is
+    strictly cheapest, then down only when strictly cheapest, else right (not always the min)."""
+    from transformers.models.whisper.generation_whisper import _dynamic_time_warping
+
+    sec = "Task `cross_attention`: which 20 ms did each token read?"
+    for k, shape in enumerate([(4, 9), (6, 6), (3, 12), (7, 10)]):
+        cost = rng(30 + k).integers(0, 3, size=shape).astype(np.float64)
+        theirs = _dynamic_time_warping(cost)
+        plain = _plain_dtw_path_with_whispers_tie_rule(cost)
+        assert [list(map(int, a)) for a in theirs] == [plain[0], plain[1]], "the check's own loop"
+        rows, cols = (np.asarray(a).astype(int).tolist() for a in impl.dtw_path(cost))
+        if (rows, cols) != (plain[0], plain[1]):
+            first = next(
+                (n for n, pair in enumerate(zip(rows, cols, strict=False))
+                 if n >= len(plain[0]) or pair != (plain[0][n], plain[1][n])),
+                min(len(rows), len(plain[0])),
+            )  # fmt: skip
+            raise AssertionError(
+                f"dtw_path on tied integer costs {shape}: the path departs from transformers' "
+                f"_dynamic_time_warping at step {first}: expected "
+                f"{list(zip(plain[0], plain[1], strict=True))[first : first + 3]}, got "
+                f"{list(zip(rows, cols, strict=True))[first : first + 3]}; on ties: diagonal "
+                "only if strictly cheapest, then down only if strictly cheapest, else right"
+                + context(inputs={"cost": cost}, seed=SEED, page=page(sec))
+            )
+
+
 # --- timestamps ------------------------------------------------------------------------------
 
 
-@pytest.mark.task("timestamps")
-def test_timestamp_mass_on_known_probabilities(impl):
+def _check_timestamp_mass_by_hand(impl, dtype=np.float64):
     begin = 8
     probs = np.array(
         [
@@ -302,32 +421,48 @@ def test_timestamp_mass_on_known_probabilities(impl):
         ]
     )
     # exp(1000) overflows even float64 (its limit is ~exp(709)): a naive softmax gives nan
-    logits = np.log(probs) + 1000.0
+    logits = (np.log(probs) + 1000.0).astype(dtype)
+    where = context(
+        inputs={"logits": logits, "timestamp_begin": begin},
+        page=page("Task `timestamps`: reading the timestamp logits"),
+    )
     got = impl.timestamp_mass(logits, begin)
     _expect_dict(
         got,
         ["timestamp_logprob", "best_text_logprob", "best_text_id", "timestamp_wins"],
         "timestamp_mass",
     )
+    tol = 1e-6 if dtype == np.float64 else 2e-3  # float32 holds 1000 to ~6e-5
     expect_close(
-        got["timestamp_logprob"], np.log([0.55, 0.10]), "timestamp_logprob", rtol=1e-6, atol=1e-9
-    )
+        got["timestamp_logprob"], np.log([0.55, 0.10]),
+        "timestamp_logprob of logits log p + 1000" + where, rtol=tol, atol=tol * 1e-3,
+    )  # fmt: skip
     expect_close(
-        got["best_text_logprob"], np.log([0.10, 0.50]), "best_text_logprob", rtol=1e-6, atol=1e-9
-    )
+        got["best_text_logprob"], np.log([0.10, 0.50]),
+        "best_text_logprob of logits log p + 1000" + where, rtol=tol, atol=tol * 1e-3,
+    )  # fmt: skip
     best_ids = [int(i) for i in np.asarray(got["best_text_id"])]
-    assert best_ids == [0, 0], f"best_text_id: expected [0, 0] (p 0.10 and 0.50), got {best_ids}"
+    assert best_ids == [0, 0], (
+        f"best_text_id: expected [0, 0] (p 0.10 and 0.50), got {best_ids}" + where
+    )
     wins = [int(w) for w in np.asarray(got["timestamp_wins"])]
     assert wins == [1, 0], (
         f"timestamp_wins: expected [1, 0] (timestamp mass 0.55 vs 0.10, then 0.10 vs 0.50), "
-        f"got {wins}"
+        f"got {wins}" + where
     )
+
+
+@pytest.mark.task("timestamps")
+def test_timestamp_mass_on_known_probabilities(impl):
+    _check_timestamp_mass_by_hand(impl, np.float64)
+    _check_timestamp_mass_by_hand(impl, np.float32)
 
 
 @pytest.mark.task("timestamps")
 def test_timestamp_mass_on_whisper_logits(impl, whisper):
     from labs.x2_multimodal.lab02.decoding import generate_with_timestamps
 
+    _check_timestamp_mass_by_hand(impl)  # a cheap failure before the model loads
     features = ref.log_mel_spectrogram(_clip("00-walk.wav"))
     run = generate_with_timestamps(whisper, features)
     got = impl.timestamp_mass(run["logits"], TIMESTAMP_BEGIN)
@@ -349,6 +484,29 @@ def test_timestamp_mass_on_whisper_logits(impl, whisper):
     )
 
 
+def _expect_segments(got, expected: list[dict], what: str) -> None:
+    """Segment by segment, key by key, so the message says which number is wrong."""
+    where = context(page=page("Task `timestamps`: reading the timestamp logits"))
+    assert isinstance(got, list), f"{what}: expected a list of dicts, got {type(got).__name__}"
+    assert len(got) == len(expected), (
+        f"{what}: expected {len(expected)} segments {expected}, got {len(got)}: {got}" + where
+    )
+    for n, (seg, want) in enumerate(zip(got, expected, strict=True)):
+        assert isinstance(seg, dict) and set(seg) == set(want), (
+            f"{what}: segment {n} should be a dict with keys {sorted(want)}, got {seg!r}" + where
+        )
+        for key, value in want.items():
+            observed = seg[key]
+            same = (
+                observed == value
+                if key == "tokens" or value is None or observed is None
+                else math.isclose(observed, value, abs_tol=1e-9)
+            )
+            assert same, (
+                f"{what}: segment {n} '{key}': expected {value!r}, got {observed!r}" + where
+            )
+
+
 @pytest.mark.task("timestamps")
 def test_segments_by_hand_and_against_transformers(impl, whisper):
     b = TIMESTAMP_BEGIN
@@ -359,7 +517,23 @@ def test_segments_by_hand_and_against_transformers(impl, whisper):
         {"start": 1.0, "end": 2.0, "tokens": [12]},
         {"start": 2.4, "end": None, "tokens": [13]},
     ]
-    assert got == expected, f"segments_from_tokens({tokens}): expected {expected}, got {got}"
+    _expect_segments(got, expected, f"segments_from_tokens({tokens}, time_step=0.02)")
+    # two timestamps in a row inside an open segment: the later one opens it
+    tokens = [b + 0, b + 10, 10, b + 20, 11, EOT]
+    got = impl.segments_from_tokens(tokens, b, EOT, 0.02)
+    expected = [
+        {"start": 0.2, "end": 0.4, "tokens": [10]},
+        {"start": 0.4, "end": None, "tokens": [11]},
+    ]
+    _expect_segments(got, expected, f"segments_from_tokens({tokens}, time_step=0.02)")
+    # another step: nothing may assume 0.02 s
+    tokens = [b + 3, 10, b + 7, b + 7, 11, b + 9]
+    got = impl.segments_from_tokens(tokens, b, EOT, 0.04)
+    expected = [
+        {"start": 0.12, "end": 0.28, "tokens": [10]},
+        {"start": 0.28, "end": 0.36, "tokens": [11]},
+    ]
+    _expect_segments(got, expected, f"segments_from_tokens({tokens}, time_step=0.04)")
 
     from labs.x2_multimodal.lab02.decoding import generate_with_timestamps
 

@@ -108,10 +108,15 @@ def alignment_matrix(
 def dtw_path(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cheapest monotone path through `cost` (T, S) from (0, 0) to (T-1, S-1).
 
-    Moves: diagonal (i+1, j+1), down (i+1, j), right (i, j+1). Accumulate
-    acc[i, j] = cost[i, j] + min(predecessors). On ties prefer the diagonal only if it is
-    strictly cheaper than both others, then down if strictly cheaper than both, else right.
-    Return (token_indices, time_indices): two int arrays, the path in order.
+    Moves: diagonal (i+1, j+1), down (i+1, j), right (i, j+1). With acc[-1, -1] = 0 and
+    acc = inf off the grid, visit j (time) in the outer loop and i (token) in the inner one and
+    choose each cell's predecessor by Whisper's rule: the diagonal if its acc is strictly below
+    both others, else down if strictly below both others, else right; then
+    acc[i, j] = cost[i, j] + acc[chosen predecessor]. On tied costs this is *not* always the
+    minimum (diagonal tied with down, both below right, still picks right): it is the rule of
+    openai-whisper's and transformers' DTW, and the checks compare your path with theirs.
+    Trace back from (T-1, S-1) along the chosen steps (along row 0 go right, along column 0 go
+    down). Return (token_indices, time_indices): two int arrays, the path in order.
     """
     # TODO(lab-02, task cross_attention): fill the accumulated cost, then trace back.
     raise NotImplementedError
