@@ -233,6 +233,7 @@ def run_checks(
     on_progress: Callable[[CheckProgress], None] | None = None,
     heldout_seed: int | None = None,
     run_all: bool = False,
+    folder: Path | None = None,
 ) -> CheckOutcome:
     """Run the suite, write results.json, record the run in `store` (if given).
 
@@ -240,10 +241,15 @@ def run_checks(
     fresh. After a timeout the rest of that task's checks are not run, nor the checks that
     load a model after a cheaper one of the same task failed; `run_all` runs them anyway.
     Called from the main thread, SIGINT/SIGTERM/SIGHUP end the grading tree and are
-    then re-raised.
+    then re-raised. `folder` grades the lab files in that folder instead of a learner's own
+    (a mentor's regrade of a snapshot); results.json is written there.
     """
     lab = chapter.lab(lab_id)
-    out_dir = target_dir(chapter, lab_id, learner, reference)
+    if folder is not None and reference:
+        raise ValueError("give folder= or reference=True, not both")
+    out_dir = (
+        Path(folder) if folder is not None else target_dir(chapter, lab_id, learner, reference)
+    )
     if not reference and not (out_dir / f"{lab.entry}.py").is_file():
         raise FileNotFoundError(
             f"{out_dir / (lab.entry + '.py')} does not exist; run `harness learner add "

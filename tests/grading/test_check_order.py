@@ -42,3 +42,18 @@ def test_lab_02_stubs_fail_without_loading_whisper(stub):
     starts = [p for p in progress if p.status is None]
     assert [p.index for p in starts] == list(range(1, len(outcome.results) + 1))
     assert all(p.total == len(outcome.results) for p in progress)
+
+
+def test_a_folder_of_lab_files_is_graded_like_a_learners_own(tmp_path, stub):
+    """What a mentor's regrade does with a snapshot: grade the files in a folder."""
+    import shutil
+
+    chapter, _ = stub
+    lab = chapter.lab("lab-00")
+    folder = tmp_path / "snapshot"
+    shutil.copytree(lab.starter_dir, folder)
+    outcome = run_checks(chapter, "lab-00", folder=folder, task="patchify")
+    assert outcome.status == "fail" and outcome.passed == 0 and outcome.impl == "learner"
+    assert (folder / "results.json").is_file() and outcome.run_id is None
+    with pytest.raises(ValueError, match="not both"):
+        run_checks(chapter, "lab-00", folder=folder, reference=True)
