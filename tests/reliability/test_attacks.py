@@ -270,6 +270,31 @@ def test_every_signal_that_ends_harness_check_ends_the_whole_tree(
         assert proc.returncode != 0
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_signal_that_ends_harness_run_ends_the_experiment_too(
+    cli, learner, store, sig, lingering
+):
+    learner("hang_train")
+    store.close()
+    proc = subprocess.Popen(
+        [cli.executable, "run", "lab-00", "--learner", "ana"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 20
+    while not lingering_now(learner.folder) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lingering_now(learner.folder), "the run's child never started"
+    time.sleep(0.5)
+    proc.send_signal(sig)
+    proc.wait(timeout=10)
+    ended = time.monotonic()
+    assert not lingering(), f"the experiment outlived {sig.name}"
+    assert time.monotonic() - ended < 2.5
+
+
 def lingering_now(folder: Path) -> bool:
     marker = str(folder).encode()
     for entry in os.listdir("/proc"):
