@@ -613,7 +613,7 @@ def _data_json(d: Dashboard) -> str:
         (m["learner"], m["prompt_id"]): [m["verdict"], m["mentor"], m["feedback"], m["version"]]
         for m in d.marks
     }
-    flags = _flags(d)
+    flags = evidence.flags_by_learner(d.unbacked, d.similar)
     unbacked = {u.run_id for u in d.unbacked}
     code = {DONE: "d", LOCKED: "l"}
     learners = []
@@ -677,17 +677,3 @@ def _data_json(d: Dashboard) -> str:
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     # Inside <script>, "</" or "<!--" could end the element early: no "<" at all, then.
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-def _flags(d: Dashboard) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for u in d.unbacked:
-        out.setdefault(u.learner, []).append(
-            f"self-reported only: {u.lab_id}{' ' + u.task if u.task else ''} {u.status} "
-            "has no event in the log"
-        )
-    for s in d.similar:
-        out.setdefault(s.learner, []).append(
-            f"similar code: {s.lab_id} {s.task} {s.similarity:.0%}"
-        )
-    return out

@@ -105,3 +105,24 @@ def similarity_flags(store: Store, threshold: float = SIMILARITY_FLAG) -> list[S
         (threshold,),
     )
     return [SimilarityFlag(*row) for row in rows]
+
+
+def flags_by_learner(
+    unbacked: list[UnbackedRun], similar: list[SimilarityFlag]
+) -> dict[str, list[str]]:
+    """learner -> one line per thing a mentor should look at, as the views show it."""
+    out: dict[str, list[str]] = {}
+    for u in unbacked:
+        out.setdefault(u.learner, []).append(
+            f"self-reported only: {u.lab_id}{' ' + u.task if u.task else ''} {u.status} "
+            "has no event in the log"
+        )
+    for s in similar:
+        out.setdefault(s.learner, []).append(
+            f"similar code: {s.lab_id} {s.task} {s.similarity:.0%}"
+        )
+    return out
+
+
+def store_flags(store: Store) -> dict[str, list[str]]:
+    return flags_by_learner(unbacked_runs(store), similarity_flags(store))

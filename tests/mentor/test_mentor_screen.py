@@ -99,3 +99,23 @@ async def _fits(app: MentorOnly) -> None:
             assert labels[:3] == ["learner", "read", "DoD"] and labels[-1] == "active"
             assert [str(c) for c in table.get_row("bartholomew-long")][3] == "1/5"  # tasks
         app = MentorOnly(app.store, app.chapter)
+
+
+def test_a_forged_check_is_flagged_on_the_mentor_screen(store, chapter):
+    store.add_learner("cy")
+    store.conn.execute(
+        "INSERT INTO check_runs (learner, lab_id, impl, task, status, passed, failed, "
+        "started_at, duration_s) VALUES ('cy', 'lab-00', 'learner', NULL, 'pass', 5, 0, "
+        "'2026-11-30T10:00:00+00:00', 1)"
+    )
+    asyncio.run(_flagged(MentorOnly(store, chapter)))
+
+
+async def _flagged(app: MentorOnly) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#cohort", DataTable)
+        assert str(table.get_row("cy")[0]) == "⚑ cy"
+        detail = _text(screen, "#mentor-detail")
+        assert "⚑ self-reported only: lab-00 pass has no event in the log" in detail

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Select, Static
 
 from harness.chapter import Chapter
+from harness.cohort import evidence
 from harness.cohort import views as mentor
 from harness.progress import LabProgress
 from harness.store import Store
@@ -25,10 +26,10 @@ def compact_columns(chapter: Chapter) -> list[str]:
     return ["learner", "read", "DoD", *(lab.id for lab in chapter.labs), "quiz", "words", "active"]
 
 
-def compact_cells(row: mentor.LearnerRow) -> list[str]:
+def compact_cells(row: mentor.LearnerRow, *, flagged: bool = False) -> list[str]:
     st = row.status
     return [
-        row.name,
+        f"⚑ {row.name}" if flagged else row.name,
         f"{row.items_done}/{len(st.items)}",
         f"{row.dod_done}/{len(st.dod)}",
         *(_lab_cell(lab) for lab in row.tasks),
@@ -80,6 +81,7 @@ class MentorScreen(HarnessScreen):
         self.mentor_name = mentor_name or os.environ.get("HARNESS_MENTOR", "mentor")
         self.selected: str | None = None
         self.rows: dict[str, mentor.LearnerRow] = {}
+        self.flags: dict[str, list[str]] = {}
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="mentor-summary")
@@ -117,9 +119,11 @@ class MentorScreen(HarnessScreen):
         table.add_columns(*compact_columns(self.chapter))
         rows = mentor.overview(self.store, self.chapter, with_tasks=True)
         self.rows = {row.name: row for row in rows}
+        self.flags = evidence.store_flags(self.store)
         for row in rows:
             # Text, not str: DataTable reads str cells as markup, and metric names are data.
-            table.add_row(*map(Text, compact_cells(row)), key=row.name)
+            cells = compact_cells(row, flagged=row.name in self.flags)
+            table.add_row(*map(Text, cells), key=row.name)
         done = sum(r.dod_done == len(r.status.dod) for r in rows)
         self.query_one("#mentor-summary", Static).update(
             f"{len(rows)} learner(s) · {done} with the DoD complete · "
@@ -149,6 +153,7 @@ class MentorScreen(HarnessScreen):
             f"last active {(row.last_activity or '—')[:16].replace('T', ' ')} · quiz "
             f"{st.quiz_attempts} attempt(s)",
         ]
+        lines += [f"  ⚑ {flag}" for flag in self.flags.get(name, [])]
         lines += [f"  {'[x]' if e.done else '[ ]'} {e.label}: {e.detail}" for e in st.dod]
         lines += [f"  {lab.summary()}" for lab in row.tasks]
         lines += [
