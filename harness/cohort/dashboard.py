@@ -614,6 +614,11 @@ def _data_json(d: Dashboard) -> str:
         for m in d.marks
     }
     flags = evidence.flags_by_learner(d.unbacked, d.similar)
+    confined = {
+        (c.learner, c.lab_id): f"{c.status}, {c.isolation}"
+        + (", held-out seed" if c.heldout_seed else "")
+        for c in d.confined
+    }
     unbacked = {u.run_id for u in d.unbacked}
     code = {DONE: "d", LOCKED: "l"}
     learners = []
@@ -645,9 +650,17 @@ def _data_json(d: Dashboard) -> str:
                 "next": row.next_item,
                 "dod": [[e.done, e.detail] for e in st.dod],
                 "labs": [
-                    [c.lab_id, c.status, c.passed, c.failed, c.metric_name, c.metric_value]
+                    [
+                        c.lab_id,
+                        c.status,
+                        c.passed,
+                        c.failed,
+                        c.metric_name,
+                        c.metric_value,
+                        confined.get((name, c.lab_id)),
+                    ]
                     for c in row.labs
-                ],
+                ],  # fmt: skip
                 "reflections": {p.id: st.reflections.get(p.id, "") for p in ch.reflections},
                 "marks": {p.id: marks[name, p.id] for p in ch.reflections if (name, p.id) in marks},
                 "feedback": [
@@ -670,6 +683,7 @@ def _data_json(d: Dashboard) -> str:
         "timelineEvents": TIMELINE_EVENTS,
         "prompts": {p.id: p.text for p in ch.reflections},
         "outcomes": [c.outcome for c in d.mastery_cohort],
+        "anyConfined": bool(d.confined),
         "dodLabels": [e.label for e in d.rows[0].status.dod] if d.rows else [],
         "columns": columns,
         "learners": learners,

@@ -184,6 +184,24 @@ def _ink_by_band(image: Image.Image, n: int) -> list[float]:
     return [_ink(image.crop((0, h * i // n, w, h * (i + 1) // n))) for i in range(n)]
 
 
+def test_confined_checks_show_beside_the_learners_own(browser, tmp_path):
+    """Runs after the fixture page's tests: it opens another page in the same browser."""
+    store = Store.memory()
+    store.add_learner("ana")
+    store.conn.execute(
+        "INSERT INTO check_runs (learner, lab_id, impl, task, status, passed, failed, "
+        "started_at, duration_s, isolation, heldout_seed) VALUES ('ana', 'lab-01', 'learner', "
+        "NULL, 'fail', 3, 2, '2026-11-30T10:00:00+00:00', 1, 'bubblewrap', 99)"
+    )
+    path = tmp_path / "confined.html"
+    path.write_text(dashboard.render(dashboard.build(store, load_chapter())), encoding="utf-8")
+    browser.open(path.as_uri())
+    table = browser.evaluate("[...document.querySelectorAll('#learner-detail table')][0].innerText")
+    assert "last confined check" in table
+    assert "fail, bubblewrap, held-out seed" in table and "none recorded" in table
+    assert browser.problems() == []
+
+
 def test_a_large_cohort_pages_through_the_matrix(browser, tmp_path):
     sys.path.insert(0, str(REPO_ROOT / "bench"))
     from dashboard import build as synthetic  # bench/dashboard.py

@@ -70,7 +70,9 @@ def test_isolation_and_similarity_appear_when_recorded(chapter, tmp_path):
     html = dashboard.render(dashboard.build(store, chapter))
     assert "Confined check runs" in html and "bubblewrap" in html
     assert "Copy similarity" in html and "97%" in html and "40%" not in html
-    ana = _data(html)["learners"][0]
+    data = _data(html)
+    ana = data["learners"][0]
+    assert data["anyConfined"] and ana["labs"][0][-1] == "pass, bubblewrap, held-out seed"
     assert ana["cells"][-1] == [
         "self-reported only: lab-00 pass has no event in the log",
         "similar code: lab-00 patchify 97%",
