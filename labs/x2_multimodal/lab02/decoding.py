@@ -3,6 +3,10 @@
 The model comes from `whisper_model.load_whisper()`; features come from our own NumPy
 log-mel (`audio.log_mel_spectrogram`), so the whole path from WAV to text is ours except
 the Transformer itself.
+
+Two decoders give the same token ids: `fast_decode` (a static KV cache over the model's
+modules; the default for plain transcription) and transformers' `generate` (kept for what
+lab 02 inspects: timestamps with transformers' own segments, and as the oracle in tests).
 """
 
 from __future__ import annotations
@@ -59,17 +63,35 @@ def _generate(
         )
 
 
+ENGINES = ("fast", "generate")
+
+
 def greedy_ids(
-    bundle: WhisperBundle, features: np.ndarray, model=None, max_new_tokens: int = MAX_NEW_TOKENS
+    bundle: WhisperBundle,
+    features: np.ndarray,
+    model=None,
+    max_new_tokens: int = MAX_NEW_TOKENS,
+    engine: str = "fast",
 ) -> list[int]:
-    """Greedy decoding (one beam, no sampling) of one 30 s window; text token ids only."""
-    out = _generate(bundle, features, model, max_new_tokens=max_new_tokens)
-    return [int(t) for t in out[0] if int(t) < EOT]
+    """Greedy decoding (one beam, no sampling) of one 30 s window; text token ids only.
+
+    `engine="fast"` runs `fast_decode`; `"generate"` runs transformers' `generate`. Both
+    make the same choices (tests/lab02 checks every committed clip, fp32 and int8).
+    """
+    if engine == "fast":
+        from labs.x2_multimodal.lab02 import fast_decode
+
+        ids = fast_decode.greedy_ids(bundle, features, model, max_new_tokens=max_new_tokens)
+    elif engine == "generate":
+        ids = _generate(bundle, features, model, max_new_tokens=max_new_tokens)[0].tolist()
+    else:
+        raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    return [int(t) for t in ids if int(t) < EOT]
 
 
-def transcribe(bundle: WhisperBundle, source, model=None) -> str:
+def transcribe(bundle: WhisperBundle, source, model=None, engine: str = "fast") -> str:
     features = audio_mod.log_mel_spectrogram(load_audio(source))
-    ids = greedy_ids(bundle, features, model=model)
+    ids = greedy_ids(bundle, features, model=model, engine=engine)
     return bundle.tokenizer.decode(ids, skip_special_tokens=True).strip()
 
 
@@ -145,9 +167,11 @@ def int8_model(bundle: WhisperBundle):
         return quantize_dynamic(copy.deepcopy(bundle.model), {torch.nn.Linear}, dtype=torch.qint8)
 
 
-def timed_transcribe(bundle: WhisperBundle, features: np.ndarray, model=None) -> tuple[str, float]:
+def timed_transcribe(
+    bundle: WhisperBundle, features: np.ndarray, model=None, engine: str = "fast"
+) -> tuple[str, float]:
     start = time.perf_counter()
-    ids = greedy_ids(bundle, features, model=model)
+    ids = greedy_ids(bundle, features, model=model, engine=engine)
     elapsed = time.perf_counter() - start
     return bundle.tokenizer.decode(ids, skip_special_tokens=True).strip(), elapsed
 
