@@ -27,6 +27,14 @@ test: $(STAMP)  ## set up and run the whole test suite (slow tests included)
 test-fast: $(STAMP)  ## the suite without slow tests
 	$(BIN)/python -m pytest -m "not slow"
 
+# The suite with timings: pytest's slowest tests, then seconds per tests/ area (issue 18).
+.PHONY: test-durations
+DURATIONS_XML := .pytest_cache/durations.xml
+test-durations: $(STAMP)  ## the whole suite, then its slowest tests and seconds per tests/ area
+	@mkdir -p .pytest_cache
+	$(BIN)/python -m pytest --durations=20 --junitxml=$(DURATIONS_XML); status=$$?; \
+	$(BIN)/python scripts/test_durations.py $(DURATIONS_XML); exit $$status
+
 lint: $(STAMP)  ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
