@@ -1,0 +1,33 @@
+"""MISTAKE: unbiased variance (divide by D - 1)
+
+task: layernorm
+caught_by: test_layernorm_forward
+why: LayerNorm uses the biased variance (divide by D), as the docstring says; D - 1 is the
+  sample variance of statistics courses (torch.var's default, not LayerNorm's).
+hint: the variance divides by D, not D - 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# === task: layernorm
+
+
+def layernorm(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=-1, keepdims=True)
+    xc = x - mu
+    var = (xc * xc).sum(axis=-1, keepdims=True) / (x.shape[-1] - 1)
+    inv = 1.0 / np.sqrt(var + eps)
+    xhat = xc * inv
+    return xhat * gamma + beta, {"xhat": xhat, "inv": inv, "gamma": gamma}
+
+
+def layernorm_backward(dy, cache):
+    xhat, inv, gamma = cache["xhat"], cache["inv"], cache["gamma"]
+    lead = tuple(range(dy.ndim - 1))
+    dgamma = (dy * xhat).sum(axis=lead)
+    dbeta = dy.sum(axis=lead)
+    g = dy * gamma
+    dx = inv * (g - g.mean(axis=-1, keepdims=True) - xhat * (g * xhat).mean(axis=-1, keepdims=True))
+    return dx, dgamma, dbeta

@@ -1,0 +1,77 @@
+"""The grader's self-test on fixtures (exercism keeps example submissions with the results each
+must produce): every catalogued mistake fails the check named in its header, every correct
+alternative passes every check. docs/CHECKS.md, "The mistake catalogue"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from harness.chapter import load_chapter
+from harness.grading.catalogue import load_catalogue
+from mistakes.gate import base_name, run_all
+
+CHAPTER = load_chapter()
+LABS = [lab.id for lab in CHAPTER.labs]
+MIN_MISTAKES = 15
+# Alternatives are graded on these tasks in the fast gate; lab 01's train check trains for
+# 150 s, too long for the gate's 3-minute budget (docs/CHECKS.md says so).
+SLOW_TASKS = {"lab-01": {"train"}}
+
+
+def check_names(lab) -> set[str]:
+    text = (lab.checks_dir / f"test_{lab.id.replace('-', '')}_dod.py").read_text()
+    return set(re.findall(r"^def (test_\w+)\(", text, flags=re.M))
+
+
+@pytest.mark.parametrize("lab_id", LABS)
+def test_catalogue_has_its_mistakes_and_alternatives(lab_id):
+    lab = CHAPTER.lab(lab_id)
+    entries = load_catalogue(lab)
+    mistakes = [e for e in entries if e.kind == "mistake"]
+    alternatives = [e for e in entries if e.kind == "alternative"]
+    assert len(mistakes) >= MIN_MISTAKES, f"{lab_id}: {len(mistakes)} mistakes"
+    assert alternatives, f"{lab_id}: no correct alternative"
+    names = check_names(lab)
+    for entry in mistakes:
+        unknown = [c for c in entry.caught_by if base_name(c) not in names]
+        assert not unknown, f"{entry.path.name}: caught_by names unknown checks {unknown}"
+    for entry in entries:
+        text = entry.path.read_text()
+        assert f"{lab.package}.{lab.entry}" not in text, f"{entry.path.name} imports the entry"
+        for module in lab.solution:
+            assert not re.search(rf"{lab.package}\.{module}\b|import {module}\b", text), (
+                f"{entry.path.name} imports the reference solution module {module}"
+            )
+
+
+@pytest.mark.slow
+def test_every_mistake_fails_its_named_check_and_every_alternative_passes(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_LEARNERS", str(tmp_path))
+    jobs = []
+    for lab_id in LABS:
+        lab = CHAPTER.lab(lab_id)
+        for entry in load_catalogue(lab):
+            if entry.kind == "mistake" and entry.gate == "fast":
+                jobs.append((lab_id, entry, entry.task))
+            elif entry.kind == "alternative":
+                jobs += [
+                    (lab_id, entry, t)
+                    for t in entry.tasks
+                    if t not in SLOW_TASKS.get(lab_id, set())
+                ]
+    problems = []
+    for lab_id, entry, task, outcome in run_all(CHAPTER, jobs, tmp_path):
+        by_name = {r.name: r for r in outcome.results}
+        if entry.kind == "alternative":
+            failing = [(r.name, r.message[:300]) for r in outcome.results if r.status != "pass"]
+            if outcome.status != "pass" or failing:
+                problems.append(f"{lab_id} {entry.name} [{task}] should pass: {failing}")
+            continue
+        for wanted in entry.caught_by:
+            got = [r for n, r in by_name.items() if n == wanted or base_name(n) == wanted]
+            if not got or all(r.status == "pass" for r in got):
+                status = [(r.name, r.status) for r in outcome.results]
+                problems.append(f"{lab_id} {entry.name}: {wanted} did not fail; {status}")
+    assert not problems, "\n".join(problems)
