@@ -14,7 +14,8 @@ API (no screen code; the CLI, the TUI and the mentor views call these)
 `learner_mastery(store, chapter, bank, learner) -> list[Mastery]`   one per bank outcome
 `attempt_breakdown(attempt, mastery) -> list[OutcomeResult]`   after a quiz: per outcome this
     attempt's score, the mastery so far and the sections to reread, weakest first
-`summary_lines(mastery) -> list[str]`   short lines for a home screen
+`summary_lines(mastery) -> list[str]`   short lines, weakest outcome first
+`home_lines(store, chapter, learner) -> list[str]`   the review line + the weakest outcomes
 `cohort_mastery(store, chapter, bank) -> dict[learner, list[Mastery]]`   per learner, set-based
 `cohort_outcomes(store, chapter, bank, min_learners=MIN_COHORT) -> list[CohortOutcome]`   per
     outcome across learners; below `min_learners` it says "cohort too small" instead of a number
@@ -32,7 +33,7 @@ import numpy as np
 
 from harness.chapter import Chapter
 from harness.learning import review
-from harness.learning.quiz import Attempt, Bank, Section, page_headings
+from harness.learning.quiz import Attempt, Bank, Section, load_bank, page_headings
 from harness.store import Store
 
 PRIOR = (1.0, 1.0)
@@ -213,6 +214,18 @@ def summary_lines(mastery: list[Mastery]) -> list[str]:
             line += f" · reread {m.reread[0]}"
         lines.append(line)
     return lines
+
+
+def home_lines(
+    store: Store, chapter: Chapter, learner: str, *, bank: Bank | None = None, limit: int = 3
+) -> list[str]:
+    """For a home screen: the review queue's line, then up to `limit` outcomes that are not
+    secure yet, weakest first, each with a section to reread."""
+    bank = bank or load_bank(chapter.quiz_bank)
+    queued = review.queue(store, chapter, bank, learner)
+    rows = [m for m in learner_mastery(store, chapter, bank, learner) if m.trials]
+    weak = [m for m in rows if m.verdict != "secure"]
+    return [f"review: {review.due_line(queued)}"] + summary_lines(weak)[:limit]
 
 
 # --- after a quiz ---------------------------------------------------------------------------

@@ -11,10 +11,13 @@ API
 `check_sections(bank, chapter) -> list[str]`
     Every question names the page section that teaches it (`theory-03` + a `##` heading);
     returns one line per reference that does not resolve (empty when all do).
-`Attempt.start(store, learner, bank, *, seed, n=DEFAULT_N, pass_mark=None) -> Attempt`
+`Attempt.start(store, learner, bank, *, seed, n=DEFAULT_N, pass_mark=None, practice=False)`
     Draws `n` questions, every learning outcome represented, questions and choices
-    shuffled deterministically by `seed`, and records the attempt in the store.
-    `pass_mark` defaults to the chapter's (`load_chapter().pass_mark`).
+    shuffled deterministically by `seed`, numeric items with a generator asked with numbers
+    drawn from `seed` (harness.learning.variants), and records the attempt and what it drew
+    (with the variants' parameters) in the store. `pass_mark` defaults to the chapter's.
+    `practice=True` (the learner chose the seed, or asked for a short quiz) records an attempt
+    that never counts toward the Definition of Done.
 `attempt.questions`  -> tuple[Presented]: `.position` (0-based), `.question` (a `Question`:
     id, outcome, kind, prompt, explanation, section, expected), `.choices` (the shuffled
     order to show, numbered from 1 on screen) and `.hint` (how to type an answer).

@@ -214,3 +214,15 @@ def test_running_counts_equal_a_recount_from_the_records(seed):
         for src, counts in m.by_source.items()
     }
     assert got == _recount(store, "ana")
+
+
+def test_home_lines_name_the_queue_and_the_weakest_outcomes():
+    store = Store.memory()
+    store.add_learner("ana")
+    assert mastery.home_lines(store, CHAPTER, "ana") == [
+        "review: nothing to review: misses in quizzes and checks will come back here"
+    ]
+    _answers(store, "ana", [False, False, True])
+    lines = mastery.home_lines(store, CHAPTER, "ana", bank=BANK)
+    assert lines[0].startswith("review: nothing to review now; next review in")
+    assert lines[1].startswith("whisper: 40% (") and "reread theory-02" in lines[1]
