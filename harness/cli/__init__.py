@@ -84,6 +84,7 @@ COMMAND_MODULES = (
     "pages",
     "data",
     "check",
+    "watch",
     "run",
     "quiz",
     "review",

@@ -143,3 +143,19 @@ def test_no_colour_on_a_pipe_or_with_no_color(cli, monkeypatch):
     assert "\x1b[" not in cli("status", color=True).output  # ... a pipe does not
     monkeypatch.setenv("NO_COLOR", "1")
     assert not common.use_colour()
+
+
+def test_shell_completion_works_as_the_readme_says():
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from harness.paths import REPO_ROOT
+
+    assert "_HARNESS_COMPLETE=bash_source harness" in (REPO_ROOT / "README.md").read_text()
+    harness = shutil.which("harness", path=str(Path(sys.executable).parent)) or "harness"
+    env = dict(os.environ, _HARNESS_COMPLETE="bash_source")
+    out = subprocess.run([harness], env=env, capture_output=True, text=True, timeout=60)
+    assert "complete -o nosort -F" in out.stdout and "_harness_completion" in out.stdout
