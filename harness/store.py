@@ -702,21 +702,22 @@ class Store:
                 [learner, last_answer],
             )
         )
-        # Questions a finished attempt showed but the learner left unanswered count as missed.
-        # They are picked up with the attempt's last answer (or never, for an empty attempt).
+        # Questions a finished attempt showed but the learner left unanswered count as missed,
+        # once each: the review log names every one it has queued.
         unanswered = list(
             self.db.query(
-                "SELECT t.id AS attempt_id, d.question_id, t.finished_at AS at, d.generator, "
-                "d.params, (SELECT MAX(id) FROM quiz_answers WHERE attempt_id = t.id) AS last "
-                "FROM quiz_drawn d JOIN quiz_attempts t ON t.id = d.attempt_id "
-                "WHERE t.learner = ? AND t.status = 'finished' AND NOT EXISTS (SELECT 1 FROM "
-                "quiz_answers a WHERE a.attempt_id = d.attempt_id AND a.position = d.position) "
-                "AND (SELECT MAX(id) FROM quiz_answers WHERE attempt_id = t.id) > ?",
-                [learner, last_answer],
+                "SELECT t.id AS attempt_id, d.position, d.question_id, t.finished_at AS at, "
+                "d.generator, d.params FROM quiz_drawn d JOIN quiz_attempts t "
+                "ON t.id = d.attempt_id WHERE t.learner = ? AND t.status = 'finished' "
+                "AND NOT EXISTS (SELECT 1 FROM quiz_answers a WHERE a.attempt_id = d.attempt_id "
+                "AND a.position = d.position) AND NOT EXISTS (SELECT 1 FROM review_log l "
+                "WHERE l.learner = t.learner "
+                "AND l.source = 'unanswered:' || t.id || ':' || d.position)",
+                [learner],
             )
         )
-        answers += [{**u, "id": u["last"], "correct": 0, "unanswered": True} for u in unanswered]
-        answers.sort(key=lambda a: (a["id"], a.get("unanswered", False)))
+        answers += [{**u, "id": 0, "correct": 0, "unanswered": True} for u in unanswered]
+        answers.sort(key=lambda a: a["at"] or "")
         tasks = list(
             self.db.query(
                 "SELECT r.id AS run_id, r.lab_id, c.task, MIN(c.status = 'pass') AS passed, "

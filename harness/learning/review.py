@@ -115,8 +115,7 @@ def sync(
     evidence = _evidence(answers, tasks, outcomes, by_task)
     cards = {r["card"]: _load(r) for r in store.review_cards(learner)}
     events = [
-        (a["at"], "question", a["question_id"], bool(a["correct"]), f"quiz:{a['id']}")
-        for a in answers
+        (a["at"], "question", a["question_id"], bool(a["correct"]), _source(a)) for a in answers
     ] + [
         (t["at"], "task", f"{t['lab_id']}/{t['task']}", bool(t["passed"]), f"check:{t['run_id']}")
         for t in tasks
@@ -150,6 +149,12 @@ def sync(
         )
     store.apply_review_sync(learner, [_row(e) for e in changed.values()], log, marks, evidence)
     return len(changed)
+
+
+def _source(answer: dict) -> str:
+    if answer.get("unanswered"):
+        return f"unanswered:{answer['attempt_id']}:{answer['position']}"
+    return f"quiz:{answer['id']}"
 
 
 def _evidence(answers, tasks, outcomes, by_task) -> list[dict]:

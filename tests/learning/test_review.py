@@ -216,3 +216,15 @@ def test_nothing_due_says_so_gently(store):
     _quiz(store, "w")
     q = _queue(store, T0)
     assert review.due_line(q, now=T0) == "nothing to review now; next review in 1 min"
+
+
+def test_unanswered_questions_are_queued_even_when_a_sync_ran_mid_attempt(store):
+    _at(store, T0)
+    attempt = Attempt.start(store, "ana", BANK, seed=4, n=20, pass_mark=0.8)
+    for p in attempt.questions[:3]:
+        attempt.answer(p.position, right(p))
+    assert review.sync(store, CHAPTER, "ana", bank=BANK) == 0  # e.g. a mentor's view
+    attempt.finish()  # 17 left unanswered
+    assert review.sync(store, CHAPTER, "ana", bank=BANK) == 17
+    assert review.sync(store, CHAPTER, "ana", bank=BANK) == 0
+    assert len(store.review_cards("ana")) == 17
