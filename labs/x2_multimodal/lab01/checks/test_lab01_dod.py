@@ -156,7 +156,7 @@ def test_tokenize_rejects_unknown_words_and_short_max_len(impl):
     expect_value_error(
         lambda: impl.tokenize(["she eats"], vocab, 2),
         "tokenize(['she eats'], max_len=2)",
-        naming=("max_len", "too short", "3"),
+        naming=("max_len", "too short", "too long"),
     )
 
 
