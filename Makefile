@@ -9,14 +9,20 @@ STAMP   := $(VENV)/.installed
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# One line per step, so the first `make run` is never minutes of silence.
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "need $(PY) on PATH"; exit 1; }
-	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	# CPU build of torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "[1/4] virtual environment in $(VENV)"
+	@test -d $(VENV) || $(PY) -m venv $(VENV)
+	@echo "[2/4] upgrading pip"
+	@$(BIN)/pip install --quiet --upgrade pip
+	@# CPU build of torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
+	@echo "[3/4] PyTorch 2.13.0, CPU build (the largest download: a minute or two)"
+	@$(BIN)/pip install --quiet torch==2.13.0
+	@echo "[4/4] the harness and its test tools (pip install -e '.[dev]')"
+	@$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+	@echo "ready: $(BIN)/harness"
 
 run: $(STAMP)  ## set up and open the TUI for the default learner
 	$(BIN)/harness tui
