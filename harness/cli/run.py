@@ -8,6 +8,7 @@ import click
 
 from harness.cli import main
 from harness.cli.common import Context
+from harness.wording import failure_summary
 
 
 def _print_progress(event: dict) -> None:
@@ -47,7 +48,9 @@ def run(
         if isinstance(value, (int, float)):
             click.echo(f"  {key}: {value:.4g}")
     if outcome.status != "ok":
-        click.echo(outcome.message)
+        # The child's output (a traceback included) streamed above; end on the one line
+        # that says what went wrong.
+        click.echo(f"the run {outcome.status}: {failure_summary(outcome.message)}")
         raise SystemExit(1)
 
 

@@ -19,24 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.wording import clean_message
+
+__all__ = ["Job", "JobRunner", "clean_message"]
+
 Listener = Callable[["Job", str, Any], None]
 
 
 def _unavailable(exc: ImportError, module: str) -> bool:
     """True when `module` itself is missing (not one of its own imports)."""
     return isinstance(exc, ModuleNotFoundError) and exc.name == module
-
-
-def clean_message(message: str) -> str:
-    """Older grading code glued two phrasings together ("the run the process exited with
-    code 1", "the check run the process was cancelled"); say it once. Records keep what the
-    grader wrote; this is for the screen."""
-    for glued, once in (
-        ("the check run the process ", "the check run "),
-        ("the run the process ", "the run "),
-    ):
-        message = message.replace(glued, once)
-    return message.strip().rstrip(":").strip()
 
 
 @dataclass
@@ -164,6 +156,12 @@ class JobRunner:
         if "on_progress" in inspect.signature(run_checks).parameters:
             extra["on_progress"] = lambda event: self._post(job, "check_progress", event)
         try:
+            graded = None
+            if job.learner and not job.reference:  # what is graded, for a mentor's regrade
+                from harness.cohort.snapshots import capture
+                from harness.grading.checks import target_dir
+
+                graded = capture(target_dir(self.app.chapter, job.lab_id, job.learner, False))
             outcome = run_checks(
                 self.app.chapter,
                 job.lab_id,
@@ -175,6 +173,10 @@ class JobRunner:
                 cancel=job.cancel,
                 **extra,
             )
+            if graded and outcome.run_id is not None:
+                from harness.cohort.snapshots import record
+
+                record(self.app.store, outcome.run_id, graded)
         except Exception as exc:  # shown, never a crash: the learner can fix and retry
             self._post(job, "finished", (None, f"{type(exc).__name__}: {exc}"))
             return

@@ -279,3 +279,29 @@ async def test_textuals_own_toasts_render_their_markup(make):
         app.notify("learner output [/x] stays as written")
         await pilot.pause()
         assert not list(app._notifications)[-1].markup
+
+
+async def test_a_stub_training_run_says_what_is_missing_not_a_traceback(make, monkeypatch):
+    import harness.grading.runs as runs
+
+    def run_lab(chapter, lab_id, *, on_output=None, **kwargs):
+        on_output("Traceback (most recent call last):")
+        on_output("NotImplementedError")
+        return runs.RunOutcome(
+            None,
+            "failed",
+            {},
+            "the run the process exited with code 1: Traceback (most recent call last):\n"
+            '  File "tiny_vit.py", line 170, in train\nNotImplementedError',
+            0.4,
+        )
+
+    monkeypatch.setattr(runs, "run_lab", run_lab)
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("/run lab-00")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = text(app.screen, "#run-status")
+        assert "run failed" in status and "not implemented yet" in status
+        assert "Traceback" not in status and "the run the process" not in status

@@ -43,11 +43,12 @@ from harness.chapter import Lab
 from harness.learners import lab_dir
 from harness.paths import REPO_ROOT
 from harness.progress import LabProgress, lab_progress, last_check_run
-from harness.tui.jobs import Job, clean_message
+from harness.tui.jobs import Job
 from harness.tui.screens.base import HarnessScreen
 from harness.tui.widgets.metric_plot import MetricPlot
 from harness.tui.widgets.solution_view import SolutionView
 from harness.watch import file_changes, next_task_after, task_source
+from harness.wording import clean_message, failure_summary
 
 # How watch mode notices saves: watchfiles, else polling every WATCH_POLL_S seconds.
 WATCH_WITH_WATCHFILES = True
@@ -78,19 +79,6 @@ def _number(info: dict, *keys: str) -> float | None:
         if isinstance(value, (int, float)) and math.isfinite(value):
             return float(value)
     return None
-
-
-def failure_summary(message: str) -> str:
-    """One readable line for a failed run: the exception's last line, not the traceback."""
-    text = clean_message(message)
-    if "Traceback (most recent call last)" in text:
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        last = lines[-1] if lines else ""
-        if last.startswith("NotImplementedError"):
-            return "a function of your file is not implemented yet (NotImplementedError)"
-        head = text.split("Traceback (most recent call last)")[0].strip().rstrip(":")
-        return f"{head}: {last}" if head else last
-    return text.splitlines()[0] if text else ""
 
 
 def progress_line(progress: LabProgress) -> Content:
