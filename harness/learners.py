@@ -9,7 +9,8 @@ from pathlib import Path
 from harness.chapter import Chapter
 from harness.paths import learners_dir
 
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+# `ana@1f2e3d4c`: a learner imported while another of the same name was here (issue 13).
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}(@[0-9a-f]{8})?$")
 DEFAULT_LEARNER = "learner"
 
 
@@ -24,7 +25,7 @@ def validate_name(name: object) -> str:
     if NAME_PATTERN.fullmatch(name):
         return name
     shown = name if len(name) <= 40 else name[:37] + "..."
-    if len(name) > 32:
+    if len(name.split("@")[0]) > 32:
         why = f"is {len(name)} characters long; at most 32 are allowed"
     elif "/" in name or "\\" in name or name.startswith("."):
         why = "would name a path outside the learner's folder"
@@ -51,6 +52,9 @@ def create_folders(name: str, chapter: Chapter, root: Path | None = None) -> lis
     copied = []
     base = chapter_dir(name, chapter, root)
     base.mkdir(parents=True, exist_ok=True)
+    from harness.cohort.identity import learner_key
+
+    learner_key(name, root)  # the learner's signing key is made with the learner
     for lab in chapter.labs:
         target = base / lab.id
         target.mkdir(exist_ok=True)

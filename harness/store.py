@@ -144,8 +144,40 @@ CREATE INDEX quiz_answers_attempt ON quiz_answers(attempt_id, id);
 CREATE INDEX check_results_run ON check_results(run_id);
 """
 
+# Mentor-verified results (issue 13): a random id per learner (names are display names; the
+# trigger gives every new learner one), learners' Ed25519 public keys (own, or pinned on first
+# import with how much history was imported), the lab files each check run graded
+# (content-addressed blobs), regrade results beside the self-reported ones, and pairwise copy
+# similarity within the cohort.
+_V5 = """
+ALTER TABLE learners ADD COLUMN learner_id TEXT;
+UPDATE learners SET learner_id = lower(hex(randomblob(8))) WHERE learner_id IS NULL;
+CREATE UNIQUE INDEX learners_learner_id ON learners(learner_id);
+CREATE TRIGGER learners_new_id AFTER INSERT ON learners WHEN NEW.learner_id IS NULL
+    BEGIN UPDATE learners SET learner_id = lower(hex(randomblob(8))) WHERE name = NEW.name; END;
+CREATE TABLE learner_keys (
+    learner_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, chain_name TEXT NOT NULL,
+    public_key TEXT NOT NULL, own INTEGER NOT NULL DEFAULT 0, pinned_at TEXT NOT NULL,
+    last_events INTEGER NOT NULL DEFAULT 0, last_events_sha256 TEXT, last_import_at TEXT);
+CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE snapshot_files (
+    run_id INTEGER NOT NULL REFERENCES check_runs(id), path TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256), PRIMARY KEY (run_id, path));
+CREATE TABLE verified_runs (
+    id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES check_runs(id),
+    learner TEXT NOT NULL REFERENCES learners(name), lab_id TEXT NOT NULL, task TEXT,
+    snapshot TEXT NOT NULL, status TEXT NOT NULL, passed INTEGER NOT NULL,
+    failed INTEGER NOT NULL, results TEXT NOT NULL, message TEXT, mentor TEXT NOT NULL,
+    at TEXT NOT NULL, harness_version TEXT NOT NULL, isolation TEXT NOT NULL,
+    heldout_seed INTEGER NOT NULL, duration_s REAL);
+CREATE INDEX verified_runs_run ON verified_runs(run_id, id);
+CREATE TABLE cohort_similarity (
+    lab_id TEXT NOT NULL, task TEXT NOT NULL, learner_a TEXT NOT NULL, learner_b TEXT NOT NULL,
+    similarity REAL NOT NULL, at TEXT NOT NULL, PRIMARY KEY (lab_id, task, learner_a, learner_b));
+"""
+
 # MIGRATIONS[i] takes a database from version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -250,7 +282,15 @@ class Store:
             "SELECT hash FROM events WHERE learner = ? ORDER BY id DESC LIMIT 1", (learner,)
         ).fetchone()
         prev = row[0] if row else GENESIS
-        digest = event_hash(prev, learner, at, kind, body)
+        # A learner imported under another name (a clash: `ana@1f2e3d4c`) keeps the name
+        # their own chain was written with, so the chain still verifies where it came from.
+        try:
+            alias = self.conn.execute(
+                "SELECT chain_name FROM learner_keys WHERE name = ?", (learner,)
+            ).fetchone()
+        except sqlite3.OperationalError:  # a database not yet at the schema that has keys
+            alias = None
+        digest = event_hash(prev, alias[0] if alias else learner, at, kind, body)
         self.conn.execute(
             "INSERT INTO events (learner, at, kind, payload, prev_hash, hash) VALUES (?,?,?,?,?,?)",
             (learner, at, kind, body, prev, digest),

@@ -187,6 +187,7 @@ def check(
     extra: dict[str, Any] = {}
     if supports_progress(run_checks) and not verbose and not as_json:
         extra["on_progress"] = live
+    graded = None if reference or not learner else capture_lab(ctx, lab, learner)
     outcome = run_checks(
         ctx.chapter,
         lab.id,
@@ -197,6 +198,10 @@ def check(
         on_output=say if verbose else None,
         **extra,
     )
+    if graded and outcome.run_id is not None:  # what was graded, for a mentor's regrade
+        from harness.cohort.snapshots import record
+
+        record(ctx.store, outcome.run_id, graded)
     live.close()
     if as_json:
         echo_json(outcome_document(outcome, lab))
@@ -228,6 +233,13 @@ def check(
         click.echo(lab_progress(ctx.store, lab, learner).summary())
     if outcome.status != "pass":
         raise SystemExit(1)
+
+
+def capture_lab(ctx: Context, lab: Lab, learner: str) -> dict[str, bytes]:
+    from harness.cohort.snapshots import capture
+    from harness.grading.checks import target_dir
+
+    return capture(target_dir(ctx.chapter, lab.id, learner, False))
 
 
 def lab_file(ctx: Context, lab: Lab, learner: str) -> str:

@@ -20,9 +20,19 @@ from harness.progress import compute_status
 from harness.store import GENESIS, event_hash
 
 
+def _snapshot(store, name):
+    from harness.cohort.snapshots import record
+
+    run = store.conn.execute(
+        "SELECT id FROM check_runs WHERE learner = ? ORDER BY id LIMIT 1", (name,)
+    ).fetchone()[0]
+    record(store, run, {"patches.py": b"def patchify(x):\n    return x\n"})
+
+
 @pytest.fixture
 def exported(store, chapter, tmp_path, busy_learner):
     busy_learner(store, "ana", tmp_path)
+    _snapshot(store, "ana")
     return export_bundle(store, chapter, "ana", learners_root=tmp_path / "learners")
 
 
@@ -220,9 +230,11 @@ def test_a_manifest_path_that_escapes_is_refused(exported):
         _verify_files(bundle["files"])
 
 
-def _forge(bundle: dict, edit=_edit_row) -> dict:
-    """What the docstring puts out of scope: edit a row and rebuild the whole chain."""
-    from harness.cohort.records import _events_digest, _section, canonical, sha256
+def _forge(bundle: dict, edit=_edit_row, root=None) -> dict:
+    """Edit a row and rebuild the whole chain: the signature breaks, unless the learner
+    re-signs it with their own key (`root`: their learners folder), which they can."""
+    from harness.cohort import identity
+    from harness.cohort.records import _events_digest, _section, _signed_bytes, canonical, sha256
 
     forged = copy.deepcopy(bundle)
     edit(forged)
@@ -233,6 +245,9 @@ def _forge(bundle: dict, edit=_edit_row) -> dict:
     last = forged["events"][-1]
     last["hash"] = event_hash(prev, "ana", last["at"], last["kind"], last["payload"])
     assert _events_digest(forged["events"][:-1]) == payload["events_sha256"]
+    if root is not None:
+        key = identity.learner_key("ana", root)
+        forged["signature"] = identity.sign(key, _signed_bytes(forged))
     return forged
 
 
@@ -243,8 +258,10 @@ def test_hmac_catches_a_full_rebuild_that_the_chain_alone_cannot(
     key = b"shared-secret"
     signed = export_bundle(store, chapter, "ana", learners_root=tmp_path / "learners", key=key)
     verify_bundle(signed, key=key)
-    forged = _forge(signed)
-    verify_bundle(forged)  # out of scope without a key, as the module docstring says
+    with pytest.raises(BundleError, match="signature does not match"):
+        verify_bundle(_forge(signed))  # a stranger's rebuild: the signature breaks
+    forged = _forge(signed, root=tmp_path / "learners")
+    verify_bundle(forged)  # the learner's own rebuild, re-signed: only regrade can tell
     with pytest.raises(BundleError, match="HMAC does not match"):
         verify_bundle(forged, key=key)
     with pytest.raises(BundleError, match="HMAC does not match"):
@@ -267,10 +284,9 @@ def test_a_resealed_bundle_the_schema_rejects_is_refused_whole(
     mentor_store, chapter, tmp_path, exported, counts, edit
 ):
     before = counts(mentor_store)
-    with pytest.raises(BundleError, match="cannot be stored here"):
-        import_bundle(
-            mentor_store, chapter, _forge(exported, edit), learners_root=_mentor_root(tmp_path)
-        )
+    forged = _forge(exported, edit, root=tmp_path / "learners")
+    with pytest.raises(BundleError, match="text, numbers and nulls|exactly the bundle's learner"):
+        import_bundle(mentor_store, chapter, forged, learners_root=_mentor_root(tmp_path))
     assert counts(mentor_store) == before
 
 
@@ -284,6 +300,7 @@ def sample_bundle(busy_learner, chapter, tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("sample-bundle")
     store = Store.memory()
     busy_learner(store, "ana", root)
+    _snapshot(store, "ana")
     bundle = export_bundle(store, chapter, "ana", learners_root=root / "learners")
     store.close()
     return json.dumps(bundle)
