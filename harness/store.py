@@ -1,4 +1,4 @@
-"""The progress store: SQLite through sqlite-utils.
+"""The progress store: SQLite, with the standard library's sqlite3.
 
 One file (default `learners/progress.db`) holds learners, page events, check runs with
 per-test results, quiz attempts with per-answer rows, reflections (every save a version),
@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-
-import sqlite_utils
 
 from harness.learners import validate_name
 
@@ -191,6 +189,26 @@ class CheckResult:
     kind: str | None = None  # how a failing call ended: raised | timeout | memory | crashed …
 
 
+class Rows:
+    """The store's read side: `query(sql, params)` yields rows as dicts.
+
+    sqlite-utils' `Database.query` did the same; importing it also loads NumPy, about a third
+    of the TUI's start-up, for nothing the store uses."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict]:
+        cursor = self.conn.execute(sql, [] if params is None else params)
+        keys = [column[0] for column in cursor.description or ()]
+        for row in cursor:
+            yield dict(zip(keys, row, strict=True))
+
+    def table_names(self) -> list[str]:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        return [row["name"] for row in self.query(sql)]
+
+
 class Store:
     """All reads and writes of learner records. Knows nothing of the screen."""
 
@@ -215,7 +233,7 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise self._unusable(exc) from None
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self.db = Rows(conn)
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: schema version {version} is newer than this harness knows "
