@@ -10,7 +10,16 @@ from textual.content import Content
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from harness.progress import DONE, LOCKED, ItemState, Status, compute_status, next_step_for
+from harness.progress import (
+    DONE,
+    LOCKED,
+    ItemState,
+    LabProgress,
+    Status,
+    chapter_progress,
+    compute_status,
+    next_step_for,
+)
 from harness.tui.commands import from_next_step
 from harness.tui.screens.base import HarnessScreen
 
@@ -68,6 +77,8 @@ class HomeScreen(HarnessScreen):
                 yield Static(id="legend")
             with VerticalScroll(id="status-pane"):
                 yield Static(id="next-step")
+                yield Static("Labs, task by task", classes="section-title")
+                yield Static(id="lab-progress")
                 yield Static("Definition of Done", classes="section-title")
                 yield Static(id="dod")
                 yield Static(id="feedback")
@@ -129,6 +140,7 @@ class HomeScreen(HarnessScreen):
                 (reason, "italic"),
             )
         )
+        self._show_labs(chapter_progress(self.app.store, chapter, status.learner))
         lines = []
         for entry in status.dod:
             mark = ("✓", "$success") if entry.done else ("○", "$warning")
@@ -147,6 +159,22 @@ class HomeScreen(HarnessScreen):
             feedback.display = True
         else:
             feedback.display = False
+
+    def _show_labs(self, progress: tuple[LabProgress, ...]) -> None:
+        """`lab-00  3/5 tasks · next: block`: each task's latest result counts, from full
+        checks and single-task ones alike."""
+        lines = []
+        for lab in progress:
+            nxt = lab.next_task
+            style = "$success" if nxt is None else ""
+            lines.append(
+                Content.assemble(
+                    (f"{lab.lab_id:<8}", "bold"),
+                    (f"{lab.done}/{lab.total} tasks", style),
+                    (f" · next: {nxt.task.id}" if nxt else " · all pass", "$text-muted"),
+                )
+            )
+        self.query_one("#lab-progress", Static).update(Content("\n").join(lines))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
