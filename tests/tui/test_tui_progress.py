@@ -47,3 +47,101 @@ async def test_a_task_check_moves_home_and_the_lab_screen_on(make, store):
         title = text(app.screen, "#lab-title")
         assert "1/2 tasks" in title and "next: attention" in title
         assert "✓ patchify" in title and "✗ attention" in title
+
+
+async def test_a_running_check_shows_i_of_n_elapsed_and_the_test(make, monkeypatch):
+    """Friction: checks showed only "checking…" for 34-241 s."""
+    import threading
+
+    import harness.grading.checks as checks
+
+    release = threading.Event()
+    halfway = threading.Event()
+
+    def run_checks(chapter, lab_id, *, on_progress=None, learner=None, store=None, **kw):
+        on_progress(checks.CheckProgress(1, 3, "test_patch_shapes", "patchify", None, 0.1))
+        on_progress(checks.CheckProgress(1, 3, "test_patch_shapes", "patchify", "pass", 0.4))
+        on_progress(checks.CheckProgress(2, 3, "test_attention_grad", "attention", None, 0.5))
+        halfway.set()
+        release.wait(10)
+        results = [CheckResult("test_patch_shapes", "patchify", "pass", "", 0.3)]
+        return checks.CheckOutcome(
+            lab_id, "learner", None, "pass", results, "", "", 1.0, None, None
+        )
+
+    monkeypatch.setattr(checks, "run_checks", run_checks)
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.run_command_line("/check lab-00")
+        await pilot.pause()
+        assert halfway.wait(10)
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if "2/3" in text(app.screen, "#check-now"):
+                break
+        now = text(app.screen, "#check-now")
+        assert "2/3" in now and "0.5s" in now and "test_attention_grad" in now
+        table = app.screen.query_one("#results")
+        assert table.row_count == 1  # the finished test is in the table already
+        assert "lab-00 check" in text(app.screen, "#job-status")
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.screen.query_one("#check-progress-row").display
+
+
+async def test_e_opens_the_learners_file_in_their_editor(make, monkeypatch, learners_root):
+    import contextlib
+    import subprocess
+
+    opened = []
+    monkeypatch.setenv("VISUAL", "myeditor --wait")
+    monkeypatch.setattr(subprocess, "run", lambda cmd, check=False: opened.append(cmd))
+    app = make()
+    monkeypatch.setattr(type(app), "suspend", lambda self: contextlib.nullcontext())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("/lab lab-00")
+        await pilot.pause()
+        assert "tiny_vit.py" in text(app.screen, "#lab-file")
+        await pilot.press("e")
+        await pilot.pause()
+    path = learners_root / LEARNER / "extension-X2" / "lab-00" / "tiny_vit.py"
+    assert opened == [["myeditor", "--wait", str(path)]]
+
+
+async def test_next_step_after_reading_a_lab_page_opens_its_next_task(make, store, monkeypatch):
+    """Bug 2: after reading lab-00, `n` reopened the page forever."""
+    import harness.grading.checks as checks
+
+    calls = []
+
+    def run_checks(chapter, lab_id, *, task=None, **kwargs):
+        calls.append(task)
+        return checks.CheckOutcome(lab_id, "learner", task, "fail", [], "", "", 0.1, None, None)
+
+    monkeypatch.setattr(checks, "run_checks", run_checks)
+    for page in ("theory-00", "theory-01", "theory-02", "theory-03", "theory-04", "lab-00"):
+        store.record_page(LEARNER, page, "completed")
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "/check lab-00 patchify" in text(app.screen, "#next-step")
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert calls == ["patchify"]
+
+
+async def test_abandoning_says_how_many_answers_in_words(make, store):
+    """Bug 10: `abandoned after 0 answer(s); they are kept`."""
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("/quiz X2")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("abandoned (no answers given" in m for m in messages), messages
+        assert not any("answer(s)" in m for m in messages)
