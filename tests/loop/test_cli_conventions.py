@@ -159,3 +159,53 @@ def test_shell_completion_works_as_the_readme_says():
     env = dict(os.environ, _HARNESS_COMPLETE="bash_source")
     out = subprocess.run([harness], env=env, capture_output=True, text=True, timeout=60)
     assert "complete -o nosort -F" in out.stdout and "_harness_completion" in out.stdout
+
+
+def fake_runner(monkeypatch):
+    import harness.grading.checks as checks
+
+    def run_checks(
+        chapter, lab_id, *, learner=None, task=None, store=None, on_progress=None, **kwargs
+    ):
+        results = [
+            CheckResult("test_train_acc", "train", "fail", "top-1 0.41 < 0.80"),
+            CheckResult("test_patch_shapes", "patchify", "pass", "", 0.4),
+        ]
+        if on_progress is not None:
+            for i, r in enumerate(reversed(results), start=1):
+                on_progress(checks.CheckProgress(i, 2, r.name, r.task, None, i * 0.2))
+                on_progress(checks.CheckProgress(i, 2, r.name, r.task, r.status, i * 0.3))
+        run_id = store.record_check_run(
+            learner=learner,
+            lab_id=lab_id,
+            impl="learner",
+            task=task,
+            status="fail",
+            results=results,
+        )
+        return checks.CheckOutcome(
+            lab_id, "learner", task, "fail", results, "1 failed", "", 0.7, None, run_id
+        )
+
+    monkeypatch.setattr(checks, "run_checks", run_checks)
+
+
+def test_check_prints_each_test_as_it_ends(cli, monkeypatch):
+    """Friction: a check said nothing for minutes. On a pipe: one line per finished test."""
+    cli("learner", "add", "ana")
+    fake_runner(monkeypatch)
+    out = cli("check", "lab-00", code=1).output
+    assert "PASS  [1/2]   0.3s  [patchify] test_patch_shapes" in out
+    assert "FAIL  [2/2]   0.6s  [train] test_train_acc" in out
+    assert "top-1 0.41 < 0.80" in out
+    assert "lab-00: 1/5 tasks, next: layernorm" in out
+    assert "your file:" in out and "tiny_vit.py" in out
+
+
+def test_check_json_is_one_document_in_task_order(cli, monkeypatch):
+    cli("learner", "add", "ana")
+    fake_runner(monkeypatch)
+    result = cli("check", "lab-00", "--json", code=1)
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "fail" and doc["passed"] == 1
+    assert [t["task"] for t in doc["tests"]] == ["patchify", "train"]
