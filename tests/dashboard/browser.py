@@ -128,9 +128,13 @@ class Chromium:
     # --- what the tests use --------------------------------------------------------------
 
     def open(self, url: str, ready: str = "document.body.dataset.ready === '1'") -> None:
+        # Mark the page we leave, so its own readiness is never mistaken for the new one's.
+        self.evaluate("window.__x2_left = true")
         self.call("Page.navigate", url=url)
         deadline = time.monotonic() + self.timeout
-        while not self.evaluate(f"document.readyState === 'complete' && ({ready})"):
+        while not self.evaluate(
+            f"!window.__x2_left && document.readyState === 'complete' && ({ready})"
+        ):
             if time.monotonic() > deadline:
                 raise BrowserError(f"{url} did not get ready: {self.problems()}")
             time.sleep(0.05)
