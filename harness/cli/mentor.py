@@ -18,7 +18,7 @@ from harness.cohort import views as mentor_mod
 @click.pass_context
 def mentor(click_ctx: click.Context) -> None:
     """Review the cohort: overview (the default), timelines, questions, feedback, reports,
-    and the dashboard (one HTML file)."""
+    the dashboard (one HTML file), and regrade (verify learners' graded code here)."""
     if click_ctx.invoked_subcommand is None:
         click_ctx.invoke(overview)
 
@@ -43,6 +43,7 @@ def overview(ctx: Context, as_json: bool) -> None:
         mentor_mod.table_columns(ctx.chapter),
         [mentor_mod.table_cells(r, ctx.chapter) for r in rows],
     )
+    _print_verification(ctx)
     click.echo(
         f"\n{len(rows)} learner(s). Labs: tasks passing/total, the last full check, then "
         "the last run's key metric; reflections: words per prompt (Nw)."
@@ -186,3 +187,102 @@ def _print_table(head: list[str], rows: list[list[str]]) -> None:
     click.echo("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _print_verification(ctx: Context) -> None:
+    """Each lab's last full check: verified on this machine, or only self-reported; flags a
+    self-reported pass that no regrade confirmed and every mismatch, then flagged pairs."""
+    from harness.cohort.regrade import verdicts
+
+    rows = verdicts(ctx.store)
+    if not rows:
+        return
+    click.echo("\nVerification (last full check; `harness mentor regrade` verifies):")
+    for (learner, lab_id), v in sorted(rows.items()):
+        flag = "  MISMATCH" if v["mismatch"] else ("  FLAG" if v["flag"] else "")
+        click.echo(
+            f"  {learner:<20} {lab_id}: self-reported {v['self_reported']}, {v['shown']}{flag}"
+        )
+    pairs = ctx.store.conn.execute(
+        "SELECT lab_id, task, learner_a, learner_b, similarity FROM cohort_similarity "
+        "ORDER BY similarity DESC"
+    ).fetchall()
+    for lab_id, task, a, b, score in pairs:
+        click.echo(f"  similar code: {a} and {b}, {lab_id} {task}: {score:.2f}")
+
+
+@mentor.command()
+@click.argument("bundles", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--learner", "names", multiple=True, help="Regrade this learner (repeatable).")
+@click.option("--all", "everyone", is_flag=True, help="Regrade every learner with kept code.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Local processes grading at once.",
+)  # fmt: skip
+@click.option(
+    "--scheduler",
+    help="Grade on a Dask cluster (tcp://HOST:PORT; pip install -e '.[cluster]').",
+)
+@click.option("--task", help="Regrade only this task of each lab (faster).")
+@click.option(
+    "--mentor", "mentor_name", envvar="HARNESS_MENTOR", default=None,
+    help="Who regrades (env HARNESS_MENTOR; default: your user name).",
+)  # fmt: skip
+@click.pass_obj
+def regrade(
+    ctx: Context,
+    bundles: tuple[Path, ...],
+    names: tuple[str, ...],
+    everyone: bool,
+    workers: int,
+    scheduler: str | None,
+    task: str | None,
+    mentor_name: str | None,
+) -> None:
+    """Re-run each lab's checks on the code learners' check runs graded (from BUNDLEs,
+    imported first, or --learner / --all), here, in the sandbox, with fresh held-out seeds;
+    record the verified results beside the self-reported ones."""
+    from harness.cohort import records
+    from harness.cohort import regrade as rg
+
+    if not (bundles or names or everyone):
+        raise click.UsageError("name what to regrade: BUNDLE files, --learner NAME or --all")
+    learners = set(names)
+    for path in bundles:
+        try:
+            result = records.import_bundle(ctx.store, ctx.chapter, records.read_bundle(path))
+        except records.BundleError as exc:
+            raise click.ClickException(f"{path}: refused: {exc}") from None
+        learners.add(result.learner)
+        for note in result.notes:
+            click.echo(f"  {note}")
+    for name in learners:
+        ctx.store._require_learner(name)
+    jobs = rg.pending(ctx.store, ctx.chapter, learners=None if everyone else learners, task=task)
+    if not jobs:
+        click.echo("nothing to regrade: no check run with kept code for those learners")
+        return
+    where = f"Dask at {scheduler}" if scheduler else f"{workers} local worker(s)"
+    click.echo(f"regrading {len(jobs)} lab run(s) on {where} …")
+
+    def show(job: rg.Job, result: dict) -> None:
+        click.echo(
+            f"  {job.learner:<20} {job.lab_id}{' ' + job.task if job.task else ''}: "
+            f"verified: {result['status']} ({result['message']}; isolation "
+            f"{result['isolation']}, seed {result['heldout_seed']})"
+        )
+
+    try:
+        rg.regrade(
+            ctx.store, ctx.chapter, jobs, workers=workers, scheduler=scheduler,
+            mentor=mentor_name, on_result=show,
+        )  # fmt: skip
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    flagged = rg.cohort_similarity(ctx.store, ctx.chapter)
+    for pair in flagged:
+        click.echo(
+            f"  similar code: {pair['learner_a']} and {pair['learner_b']}, {pair['lab_id']} "
+            f"{pair['task']}: {pair['similarity']:.2f}"
+        )
+    _print_verification(ctx)
