@@ -16,10 +16,12 @@ KEYS = [
     ("ctrl+p", "command palette: every action, searchable"),
     ("escape", "back to the previous screen"),
     ("ctrl+l", "switch or add a learner"),
-    ("n / q / r", "on home: next step, quiz, reflections"),
+    ("n / q / r", "on home: next step, quiz (asks first: it records an attempt), reflections"),
     ("f", "in the reader: finish the page"),
-    ("c / R / t / x", "in a lab: check mine, check reference, train, cancel"),
-    ("ctrl+q", "quit"),
+    ("c / R / t / x", "in a lab: check mine, check reference, train, stop (a run asks first)"),
+    ("e / w / s", "in a lab: edit your file, watch it (saves re-check), a passed task's solution"),
+    ("escape in a quiz", "keep the attempt for later (/quiz resumes it) or abandon it"),
+    ("ctrl+q", "quit (asks first while a check, run or quiz attempt is open)"),
 ]
 
 
