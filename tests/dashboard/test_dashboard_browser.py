@@ -136,9 +136,11 @@ def test_print_hides_the_controls(page):
             "['nav', '.controls', '.pager'].map(s => getComputedStyle("
             "document.querySelector(s)).display)"
         )
+        overflow = page.evaluate("getComputedStyle(document.querySelector('.scroll')).overflowX")
     finally:
         page.call("Emulation.setEmulatedMedia", media="")
     assert shown == ["none", "none", "none"]
+    assert overflow == "visible"  # paper cannot scroll: the whole matrix is printed
 
 
 def test_no_console_errors_and_no_request_leaves_the_file(page, page_file):
