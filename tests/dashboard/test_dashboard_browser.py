@@ -204,6 +204,40 @@ def test_confined_checks_show_beside_the_learners_own(browser, tmp_path):
     assert browser.problems() == []
 
 
+HOSTILE = '</script><img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
+
+
+def test_what_learners_write_stays_text(browser, tmp_path):
+    store = Store.memory()
+    store.add_learner("eve")
+    store.save_reflection("eve", "fusion", HOSTILE)
+    store.add_feedback("eve", "mia", "reflection:fusion", "<b>bold?</b> " + HOSTILE)
+    store.record_run(
+        learner="eve",
+        lab_id="lab-00",
+        impl="learner",
+        run_dir="/tmp/r",
+        seed=0,
+        status="ok",
+        metrics={"<i>acc</i>": 1.0},
+        started_at="2026-11-30T10:00:00+00:00",
+        duration_s=1.0,
+    )
+    path = tmp_path / "hostile.html"
+    path.write_text(dashboard.render(dashboard.build(store, load_chapter())), encoding="utf-8")
+    browser.open(path.as_uri())
+    fusion = browser.evaluate(
+        "document.querySelector('#learner-detail [data-prompt=fusion]').innerText"
+    )
+    assert HOSTILE in fusion and "<b>bold?</b>" in fusion
+    assert "<i>acc</i> = 1.000" in browser.evaluate(
+        "document.getElementById('learner-detail').innerText"
+    )
+    assert browser.evaluate("window.__pwned") is None
+    assert browser.evaluate("document.querySelectorAll('img, script').length") == 2  # ours
+    assert browser.problems() == []
+
+
 def test_a_large_cohort_pages_through_the_matrix(browser, tmp_path):
     sys.path.insert(0, str(REPO_ROOT / "bench"))
     from dashboard import build as synthetic  # bench/dashboard.py
