@@ -79,7 +79,12 @@ def build(store: Store, n_learners: int, seed: int = 0) -> int:
                         "INSERT INTO check_results (run_id, name, task, status) VALUES (?,?,?,?)",
                         [(cur.lastrowid, f"test_{k}", task, "pass") for k in range(3)],
                     )
-                    store._log(name, "check.run", {"lab": lab, "status": status})
+                    store._log(
+                        name,
+                        "check.run",
+                        {"lab": lab, "impl": "learner", "task": task, "status": status,
+                         "passed": 2, "failed": int(status == "fail")},
+                    )  # fmt: skip
             logged += 12
             for lab in labs:  # 6 runs
                 for _ in range(2):
