@@ -191,7 +191,11 @@ class HarnessApp(App[None]):
         elif verb == "read":
             from harness.tui.screens.reader import ReaderScreen
 
-            self.show(ReaderScreen(self.chapter.item(command.target)))
+            item = self.chapter.item(command.target)
+            if command.section:  # e.g. a quiz's reread hint: open the page at that section
+                self.show(ReaderScreen(item, section=command.section))
+            else:
+                self.show(ReaderScreen(item))
         elif verb in ("lab", "check", "run"):
             from harness.tui.screens.lab import LabScreen
 

@@ -21,12 +21,13 @@ class Command:
     target: str | None = None  # a page, lab or quiz id
     task: str | None = None
     reference: bool = False
+    section: str | None = None  # /read PAGE#SECTION: a heading's anchor slug
 
 
 # verb -> (usage, what it does); the order is the order of /help.
 VERBS: dict[str, tuple[str, str]] = {
     "next": ("/next", "do the next step in the chapter (and say why)"),
-    "read": ("/read PAGE", "open a page, e.g. /read theory-01"),
+    "read": ("/read PAGE[#SECTION]", "open a page (at a section), e.g. /read theory-01"),
     "lab": ("/lab LAB", "open a lab's checks and runs, e.g. /lab lab-00"),
     "check": ("/check LAB [TASK] [--reference]", "run a lab's DoD checks, e.g. /check lab-00"),
     "run": ("/run LAB [--reference]", "train a lab's model with a live plot, e.g. /run lab-00"),
@@ -78,7 +79,8 @@ def parse_command(text: str, chapter: Chapter) -> Command:
         if verb == "read":
             if len(args) > 1:
                 raise CommandError(f"too many arguments for /read; usage: {usage}")
-            return Command("read", chapter.item(args[0]).id)
+            page, _, section = args[0].partition("#")
+            return Command("read", chapter.item(page).id, section=section or None)
         lab = chapter.lab(args[0])
         if verb == "check":
             if len(args) > 2:

@@ -61,3 +61,12 @@ def test_mistakes_say_what_was_wrong(chapter, line, message):
 )
 def test_next_step_commands_map_to_the_command_line(shell, line):
     assert from_next_step(shell) == line
+
+
+def test_read_can_name_a_section(chapter):
+    assert parse_command("/read theory-02#windows-hops-and-frames", chapter) == Command(
+        "read", "theory-02", section="windows-hops-and-frames"
+    )
+    assert parse_command("/read theory-02", chapter) == Command("read", "theory-02")
+    with pytest.raises(CommandError, match="theory-9"):
+        parse_command("/read theory-9#x", chapter)

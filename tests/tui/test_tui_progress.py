@@ -145,3 +145,33 @@ async def test_abandoning_says_how_many_answers_in_words(make, store):
         messages = [str(n.message) for n in app._notifications]
         assert any("abandoned (no answers given" in m for m in messages), messages
         assert not any("answer(s)" in m for m in messages)
+
+
+async def test_a_reread_hint_opens_the_page_at_its_section(make):
+    """Friction: reread hints were plain text that opened the top of the page."""
+    from textual.widgets import Input, OptionList
+
+    from harness.tui.screens.reader import ReaderScreen
+
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("/quiz X2")
+        await pilot.pause()
+        quiz = app.screen
+        for _ in range(len(quiz.attempt.questions)):
+            presented = quiz.attempt.questions[quiz.current]
+            raw = "299" if presented.question.kind == "numeric" else "1"
+            if presented.question.kind == "text":
+                raw = "no idea"
+            quiz.query_one("#quiz-answer", Input).value = raw
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+        rereads = quiz.query_one("#quiz-reread", OptionList)
+        first = rereads.get_option_at_index(0)
+        assert first.id.startswith("/read theory-0") and "#" in first.id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        assert app.screen.section == first.id.split("#")[1]

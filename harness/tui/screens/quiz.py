@@ -18,11 +18,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Input, ProgressBar, Static
+from textual.widgets import Input, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
 
 from harness.store import STALE_ATTEMPT_HOURS
 from harness.tui.screens.base import HarnessScreen
 from harness.tui.screens.confirm import ConfirmScreen
+
+
+def reread_command(chapter, section) -> str | None:
+    """`/read theory-02#windows-hops-and-frames` for a question's section, if the page exists."""
+    from harness.tui.screens.reader import slug
+
+    try:
+        item = chapter.item(section.item)
+    except (ValueError, KeyError):
+        return None
+    return f"/read {item.id}#{slug(section.heading)}"
 
 
 def answers_word(n: int) -> str:
@@ -269,12 +281,13 @@ class QuizScreen(HarnessScreen):
         missed = self.attempt.review()
         if missed:
             lines += [Content(""), Content.styled("To review", "bold")]
+        rereads: dict[str, str] = {}  # command line -> what it opens, in quiz order
         for m in missed:
             given = "no answer" if m.given is None else f"you answered {m.given}"
-            try:
-                reread = f"{m.section}  (/read {chapter.item(m.section.item).id})"
-            except ValueError:
-                reread = str(m.section)
+            line = reread_command(chapter, m.section)
+            reread = f"{m.section}  ({line})" if line else str(m.section)
+            if line:
+                rereads.setdefault(line, str(m.section))
             lines += [
                 Content(""),
                 Content.assemble((f"[{m.position + 1}] ", "bold"), m.question.prompt),
@@ -291,7 +304,24 @@ class QuizScreen(HarnessScreen):
         )
         self.query_one("#quiz-answer", Input).display = False
         self.query_one("#quiz-choices", Static).display = False
+        self._offer_rereads(rereads)
         self.app.notify(f"quiz {result.score:.0%}: {verdict[0]}", title="quiz")
+
+    def _offer_rereads(self, rereads: dict[str, str]) -> None:
+        """The sections to reread as a list: enter opens the page at that section."""
+        if not rereads:
+            return
+        options = OptionList(
+            *[Option(f"reread {what}", id=line) for line, what in rereads.items()],
+            id="quiz-reread",
+        )
+        self.query_one("#quiz").mount(options, after="#quiz-question")
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "quiz-reread" and event.option.id:
+            event.stop()
+            self.app.run_command_line(event.option.id)
 
     def _by_outcome(self) -> list[Content]:
         """Which outcomes held the score back, mastery so far, and what went to review."""
