@@ -204,6 +204,7 @@ def store(db_path: Path) -> list[Finding]:
     try:
         count = conn.execute("SELECT COUNT(*) FROM learners").fetchone()[0]
         found.append(Finding("store", "learners", str(count)))
+        found.append(_tamper(conn))
     except sqlite3.Error as exc:
         if version > 0:  # version 0 is an empty file that has no tables yet
             found.append(
@@ -215,6 +216,22 @@ def store(db_path: Path) -> list[Finding]:
     if backups:
         found.append(Finding("store", "backups", f"{len(backups)}, newest {backups[-1].name}"))
     return found
+
+
+def _tamper(conn: sqlite3.Connection) -> Finding:
+    """Rows written around the event log, events whose hash does not hold (issue 13)."""
+    from harness.cohort.tamper import findings
+
+    lines = findings(conn)
+    if not lines:
+        return Finding("store", "event log", "every check run, quiz attempt and reflection "
+                       "has its event; every event matches its hash")  # fmt: skip
+    shown = "; ".join(lines[:5]) + (f" (+{len(lines) - 5} more)" if len(lines) > 5 else "")
+    return Finding(
+        "store", "event log", shown, False,
+        "these rows bypassed the event log (edited outside the harness); a mentor's "
+        "regrade is what shows the code is right",
+    )  # fmt: skip
 
 
 def chapter(chapter_path: Path) -> list[Finding]:

@@ -193,7 +193,12 @@ def _print_verification(ctx: Context) -> None:
     """Each lab's last full check: verified on this machine, or only self-reported; flags a
     self-reported pass that no regrade confirmed and every mismatch, then flagged pairs."""
     from harness.cohort.regrade import verdicts
+    from harness.cohort.tamper import findings
 
+    with ctx.store._lock:
+        bypassed = findings(ctx.store.conn)
+    for line in bypassed:
+        click.echo(f"TAMPER: {line}")
     rows = verdicts(ctx.store)
     if not rows:
         return

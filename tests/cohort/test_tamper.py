@@ -1,0 +1,67 @@
+"""Rows written around the event log (the sqlite3 command line on the learner's machine) are
+found by `harness doctor` and `harness mentor`, which say which."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from click.testing import CliRunner
+
+from harness.cli import main
+from harness.cohort.tamper import findings
+from harness.doctor import store as doctor_store
+from harness.store import Store
+
+
+def _db(tmp_path, chapter, learner_maker):
+    path = tmp_path / "progress.db"
+    store = Store(path)
+    learner_maker(store, chapter, "ana", tmp_path / "learners")
+    store.close()
+    return path
+
+
+def _sql(path, *statements):
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER IF EXISTS events_no_update")
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def test_records_written_through_the_store_are_clean(tmp_path, chapter, learner_maker):
+    path = _db(tmp_path, chapter, learner_maker)
+    with sqlite3.connect(path) as conn:
+        assert findings(conn) == []
+    assert [f for f in doctor_store(path) if f.name == "event log"][0].ok
+
+
+def test_each_bypass_is_found_and_named(tmp_path, chapter, learner_maker):
+    path = _db(tmp_path, chapter, learner_maker)
+    _sql(
+        path,
+        "INSERT INTO check_runs (learner, lab_id, impl, task, status, passed, failed, "
+        "started_at, duration_s) VALUES ('ana', 'lab-01', 'learner', NULL, 'pass', 9, 0, "
+        "'2026-01-01', 1.0)",
+        "UPDATE check_runs SET status = 'pass', passed = 2, failed = 0 WHERE id = 1",
+        "UPDATE quiz_attempts SET score = 1.0, passed = 1",
+        "INSERT INTO reflections (learner, prompt_id, version, text, saved_at) "
+        "VALUES ('ana', 'fusion', 2, 'written later', '2026-01-02')",
+        "UPDATE events SET payload = replace(payload, 'theory-00', 'theory-01') "
+        "WHERE kind = 'page.completed'",
+    )
+    with sqlite3.connect(path) as conn:
+        lines = findings(conn)
+    text = "\n".join(lines)
+    assert "check run 2 ('lab-01'" in text and "has no event" in text
+    assert "check run 1 ('lab-00', 'learner', None, 'pass', 2, 0) has no event" in text
+    assert "check run 1 says 2 passed but has 1 passing results" in text
+    assert "finished quiz attempt 1" in text
+    assert "reflection 2 ('fusion', 2" in text
+    assert "(page.completed) does not match its hash" in text
+    finding = [f for f in doctor_store(path) if f.name == "event log"][0]
+    assert not finding.ok and "regrade" in finding.fix
+    env = {"HARNESS_DB": str(path), "HARNESS_LEARNERS": str(tmp_path / "learners")}
+    out = CliRunner().invoke(main, ["mentor", "overview"], env=env).output
+    assert "TAMPER: ana: check run 2" in out
