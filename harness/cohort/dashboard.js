@@ -193,19 +193,21 @@
       el("ul", {}, ...L.dod.map(([done, detail], k) =>
         el("li", {}, el("span", { class: done ? "p" : "f", text: done ? "✓ " : "✗ " }),
            `${data.dodLabels[k]}: ${detail}`))));
-    const labRows = L.labs.map(([lab, status, passed, failed, metric, value, confined]) =>
+    const labRows = L.labs.map(([lab, status, passed, failed, metric, value, confined, tasks]) =>
       el("tr", {}, el("th", { scope: "row", text: lab }),
+         el("td", { text: tasks }),
          el("td", { text: status === null ? "never checked" : `${status}: ${passed} passed, ${failed} failed` }),
          data.anyConfined ? el("td", { text: confined || "none recorded" }) : null,
          el("td", { text: metric === null ? "—" : `${metric} = ${Number(value).toPrecision(4)}` })));
-    parts.push(el("table", {}, el("caption", { text: "Last full check and last run per lab" }),
+    parts.push(el("h4", { text: "Labs" }), el("table", {}, el("caption", { text: "Tasks, last full check and last run per lab" }),
       el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "lab" }),
+        el("th", { scope: "col", text: "tasks (latest results)" }),
         el("th", { scope: "col", text: "last full check" }),
         data.anyConfined ? el("th", { scope: "col", text: "last confined check" }) : null,
         el("th", { scope: "col", text: "last run's key metric" }))),
       el("tbody", {}, ...labRows)));
     if (L.mastery.some((m) => m[3] > 0)) {
-      parts.push(el("table", {}, el("caption", { text: "Mastery per learning outcome (90% interval)" }),
+      parts.push(el("h4", { text: "Mastery" }), el("table", {}, el("caption", { text: "Mastery per learning outcome (90% interval)" }),
         el("thead", {}, el("tr", {}, ...["outcome", "estimate", "interval", "evidence", "verdict"]
           .map((h) => el("th", { scope: "col", text: h })))),
         el("tbody", {}, ...L.mastery.map(([mean, low, high, n, verdict], k) =>

@@ -412,6 +412,11 @@ def _data_json(d: Dashboard) -> str:
         for m in d.marks
     }
     flags = evidence.flags_by_learner(d.unbacked, d.similar)
+    summaries = {  # "3/5 tasks, next: block", as the learner's status says it
+        (name, lab.lab_id): lab.summary().split(": ", 1)[1]
+        for name, labs in d.progress.items()
+        for lab in labs
+    }
     confined = {
         (c.learner, c.lab_id): f"{c.status}, {c.isolation}"
         + (", held-out seed" if c.heldout_seed else "")
@@ -456,6 +461,7 @@ def _data_json(d: Dashboard) -> str:
                         c.metric_name,
                         c.metric_value,
                         confined.get((name, c.lab_id)),
+                        summaries.get((name, c.lab_id), ""),
                     ]
                     for c in row.labs
                 ],  # fmt: skip

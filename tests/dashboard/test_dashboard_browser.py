@@ -99,6 +99,7 @@ def test_a_learner_shows_reflections_with_prompts_feedback_and_flags(page, chapt
     assert "It depends on the task." in fusion and NEEDS_WORK in fusion
     assert "needs work" in fusion.lower()
     assert "Timeline" in detail and "reflection.saved" in detail
+    assert "5/5 tasks, all pass" in detail and "2/5 tasks, next: info_nce" in detail
 
     page.evaluate(
         f"(() => {{ document.getElementById('learner-pick').value = '{FORGED}'; "
