@@ -191,7 +191,8 @@ def _charts(d: Dashboard) -> dict[str, str]:
             [i.difficulty for i in rated],
             [i.discrimination if i.discrimination is not None else 0.0 for i in rated],
             [bool(i.flag) for i in rated],
-            f"Scatter plot of {len(rated)} questions: difficulty against discrimination; "
+            f"Scatter plot of {len(rated)} questions: difficulty against discrimination "
+            "(drawn at 0 where it is undefined, as when everyone answered alike); "
             f"{sum(bool(i.flag) for i in rated)} flagged, listed in the table below.",
         )
     if any(m.trials for ms in d.mastery.values() for m in ms):

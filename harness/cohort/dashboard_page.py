@@ -198,7 +198,14 @@ def _quiz(d: Dashboard) -> str:
         "answers in finished attempts). Difficulty is the proportion correct; discrimination "
         "is the point-biserial correlation with the rest of the attempt.</p>"
     )
-    parts.append(_figure(d, "items", "Each question: difficulty against discrimination."))
+    parts.append(
+        _figure(
+            d,
+            "items",
+            "Each question: difficulty against discrimination (on the zero line where it is "
+            "undefined: everyone answered alike). Crosses are flagged.",
+        )
+    )
     if flagged:
         parts.append(
             _table(
