@@ -39,7 +39,7 @@ class TaskSummary:
     lab_id: str
     task_id: str
     title: str
-    tried: int  # learners who ran its checks at least once
+    tried: int  # learners whose checks reported on it at least once
     passing: int  # learners whose latest result passes
     stuck: int  # tried, and the latest result does not pass
     median_tries_to_pass: float | None
@@ -48,10 +48,18 @@ class TaskSummary:
 
 
 def stuck_tasks(chapter: Chapter, cohort: CohortTasks) -> list[TaskSummary]:
-    """Every task of every lab, in the chapter's order, with the cohort's numbers."""
+    """Every task of every lab, in the chapter's order, with the cohort's numbers. "Passing
+    now" is the task's latest result as the learner's own status shows it (a timeout after a
+    pass is not a pass)."""
     by_task: dict[tuple[str, str], list[TaskRecord]] = defaultdict(list)
+    passing: Counter = Counter()
     for (_learner, lab_id, task), rec in cohort.records.items():
         by_task[lab_id, task].append(rec)
+    for labs in cohort.progress.values():
+        for lab in labs:
+            for t in lab.tasks:
+                if t.status == "pass":
+                    passing[lab.lab_id, t.task.id] += 1
     kinds = cohort.failure_kinds
     out = []
     for lab in chapter.labs:
@@ -66,8 +74,8 @@ def stuck_tasks(chapter: Chapter, cohort: CohortTasks) -> list[TaskSummary]:
                     task.id,
                     task.title,
                     tried=len(recs),
-                    passing=sum(r.latest_pass for r in recs),
-                    stuck=sum(not r.latest_pass for r in recs),
+                    passing=passing[lab.id, task.id],
+                    stuck=len(recs) - passing[lab.id, task.id],
                     median_tries_to_pass=(
                         statistics.median(r.tries_to_pass for r in passed) if passed else None
                     ),

@@ -217,3 +217,23 @@ def test_how_failing_checks_ended_appears_when_recorded(chapter):
     assert attention.failure_kinds == (("timeout", 2), ("raised", 1))
     html = dashboard.render(board)
     assert "how failing checks ended" in html and "timeout ×2, raised ×1" in html
+
+
+def test_a_timeout_after_a_pass_is_not_passing_now(chapter):
+    """As the learner's own status says: the latest real run decides, even without results."""
+    from harness.store import CheckResult
+
+    store = Store.memory()
+    store.add_learner("ana")
+    store.record_check_run(
+        learner="ana", lab_id="lab-00", impl="learner", task="patchify", status="pass",
+        results=[CheckResult("t_patchify", "patchify", "pass")],
+    )  # fmt: skip
+    store.record_check_run(
+        learner="ana", lab_id="lab-00", impl="learner", task="patchify", status="timeout",
+        results=[],
+    )  # fmt: skip
+    board = dashboard.build(store, chapter)
+    patchify = next(t for t in board.tasks if t.task_id == "patchify")
+    assert (patchify.tried, patchify.passing, patchify.stuck) == (1, 0, 1)
+    assert patchify.median_tries_to_pass == 1  # it did pass once, at the first try
