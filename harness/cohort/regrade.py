@@ -256,6 +256,27 @@ def verdicts(store: Store) -> dict[tuple[str, str], dict]:
     return out
 
 
+def verification_flags(store: Store) -> list[tuple[str, str]]:
+    """(learner, line) for every mismatch, every pair of learners whose code is flagged as
+    similar, and, once this store holds any regrade, every self-reported pass nobody
+    regraded (before the first regrade every imported result is self-reported: flagging
+    them all would hide the flags that matter; the tables still say it cell by cell)."""
+    out = []
+    with store._lock:
+        regraded = store.conn.execute("SELECT 1 FROM verified_runs LIMIT 1").fetchone()
+    for (learner, lab_id), v in sorted(verdicts(store).items()):
+        if v["mismatch"] or (v["flag"] and regraded):
+            out.append((learner, f"{lab_id} {v['self_reported']}: {v['shown']}"))
+    with store._lock:
+        pairs = store.conn.execute(
+            "SELECT lab_id, task, learner_a, learner_b, similarity FROM cohort_similarity"
+        ).fetchall()
+    for lab_id, task, a, b, score in pairs:
+        out.append((a, f"similar code to {b}: {lab_id} {task} {score:.0%}"))
+        out.append((b, f"similar code to {a}: {lab_id} {task} {score:.0%}"))
+    return out
+
+
 def cohort_similarity(
     store: Store, chapter: Chapter, *, threshold: float = SIMILARITY_FLAG
 ) -> list[dict]:

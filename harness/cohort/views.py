@@ -53,10 +53,21 @@ class LabCell:
     failed: int
     metric_name: str | None
     metric_value: float | None
+    verified: str | None = None  # a mentor's regrade of this very run; None: not regraded
+
+    @property
+    def verification(self) -> str | None:
+        """What backs the result, in the words of docs/RELIABILITY.md: `verified: <status>`
+        after a regrade here; a pass nobody regraded is `self-reported, not verified`."""
+        if self.verified is not None:
+            return f"verified: {self.verified}"
+        return "self-reported, not verified" if self.status == "pass" else None
 
     @property
     def shown(self) -> str:
         text = self.status or "—"
+        if self.verification is not None:
+            text += f" ({self.verification})"
         if self.metric_name is not None:
             text += f" {self.metric_name}={_number(self.metric_value)}"
         return text
@@ -105,6 +116,7 @@ class LearnerRow:
             out[f"{lab.lab_id}_next_task"] = lab.next_task.task.id if lab.next_task else None
         for cell in self.labs:
             out[f"{cell.lab_id}_status"] = cell.status
+            out[f"{cell.lab_id}_verification"] = cell.verification
             out[f"{cell.lab_id}_metric"] = cell.metric_name
             out[f"{cell.lab_id}_value"] = cell.metric_value
         out["quiz_best"] = st.quiz_best
@@ -153,7 +165,8 @@ def overview(store: Store, chapter: Chapter, *, with_tasks: bool = False) -> lis
 
     # The last real full learner check per (learner, lab), as progress.last_check_run picks it.
     checks: dict[tuple[str, str], LabStatus] = {}
-    for learner, lab_id, status, passed, failed, at, _ in _rows(
+    check_ids: dict[tuple[str, str], int] = {}
+    for learner, lab_id, status, passed, failed, at, run_id in _rows(
         store,
         f"""
             SELECT learner, lab_id, status, passed, failed, started_at, MAX(id)
@@ -162,6 +175,14 @@ def overview(store: Store, chapter: Chapter, *, with_tasks: bool = False) -> lis
             GROUP BY learner, lab_id""",
     ):
         checks[learner, lab_id] = LabStatus(lab_id, status, passed, failed, at)
+        check_ids[learner, lab_id] = run_id
+    # A mentor's latest regrade of each run (harness/cohort/regrade.py), bare column again.
+    verified = {
+        run_id: status
+        for run_id, status, _ in _rows(
+            store, "SELECT run_id, status, MAX(id) FROM verified_runs GROUP BY run_id"
+        )
+    }
 
     # The last run's key metric: its first numeric entry, in the order the experiment wrote
     # them (record_run keeps that order), so each lab's author chooses it by writing it first.
@@ -237,10 +258,11 @@ def overview(store: Store, chapter: Chapter, *, with_tasks: bool = False) -> lis
                 lab.passed,
                 lab.failed,
                 metrics.get((name, lab.lab_id)),
+                verified.get(check_ids.get((name, lab.lab_id))),
             )
             cell = cells.get(key)
             if cell is None:
-                cell = cells[key] = LabCell(*key[:4], *(key[4] or (None, None)))
+                cell = cells[key] = LabCell(*key[:4], *(key[4] or (None, None)), key[5])
             row_cells.append(cell)
         attempts, best = quiz.get(name, (0, None))
         texts = reflections.get(name, {})

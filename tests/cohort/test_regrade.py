@@ -8,6 +8,7 @@ the same code with the same seed, and gives the same answers on a Dask LocalClus
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -70,12 +71,24 @@ def test_a_forged_pass_shows_as_verified_fail_and_an_unregraded_pass_as_self_rep
     out = _mentor(tmp_path, "import", str(bundles[1]))
     out = _mentor(tmp_path, "mentor", "overview")
     assert "ana" in out and "self-reported, not verified  FLAG" in out
+    assert "pass (self-reported, not verified)" in _mentor(tmp_path, "mentor", "report")
     out = _mentor(tmp_path, "mentor", "regrade", "--all", "--task", "patchify", "--workers", "2")
     assert "regrading 2 lab run(s)" in out
     out = _mentor(tmp_path, "mentor", "overview")
     assert "ana                  lab-00: self-reported pass, verified: pass" in out
     assert "bob                  lab-00: self-reported pass, verified: fail  MISMATCH" in out
+    report = _mentor(tmp_path, "mentor", "report", "--format", "md")
+    assert "pass (verified: pass)" in report and "pass (verified: fail)" in report
+    doc = json.loads(_mentor(tmp_path, "mentor", "report", "--format", "json"))
+    shown = {r["learner"]: r["lab-00_verification"] for r in doc["learners"]}
+    assert shown == {"ana": "verified: pass", "bob": "verified: fail"}
+    assert "verified: fail" in _mentor(tmp_path, "mentor", "report", "--format", "csv")
+    timeline = _mentor(tmp_path, "mentor", "timeline", "bob")
+    assert "check.verified" in timeline and "status=fail" in timeline
     store = Store(tmp_path / "mentor.db")
+    from harness.cohort.evidence import store_flags
+
+    assert store_flags(store)["bob"] == ["lab-00 pass: verified: fail"]  # the TUI's flags
     rows = store.conn.execute(
         "SELECT learner, status, mentor, harness_version, isolation, heldout_seed "
         "FROM verified_runs ORDER BY learner"

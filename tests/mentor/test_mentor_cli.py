@@ -61,7 +61,9 @@ def test_mentor_alone_shows_the_overview(cli):
     lines = out.splitlines()
     assert lines[0].split()[:4] == ["learner", "read", "next", "DoD"]
     assert lines[1].startswith("ana") and "100%" in lines[1]
-    assert "1/5 pass accuracy=0.91" in lines[1]  # tasks passing, the last full check, the metric
+    assert (
+        "1/5 pass (self-reported, not verified) accuracy=0.91" in lines[1]
+    )  # tasks passing, the last full check, the metric
     assert lines[2].startswith("bo") and "theory-00" in lines[2]
 
 

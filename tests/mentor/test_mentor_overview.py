@@ -134,7 +134,9 @@ def test_rows_show_labs_quiz_reflections_and_activity(cohort, chapter):
     own = [e for e in cohort.events("ana") if e["kind"] != "feedback.added"]
     assert ana.last_activity == own[-1]["at"]
     assert (bo.items_done, bo.next_item, bo.status.quiz_attempts) == (1, "theory-01", 0)
-    assert mentor.table_cells(ana, chapter)[4] == "pass accuracy=0.91"
+    assert mentor.table_cells(ana, chapter)[4] == (
+        "pass (self-reported, not verified) accuracy=0.91"
+    )
 
 
 def test_a_mentors_feedback_is_not_the_learners_activity(store, chapter):
