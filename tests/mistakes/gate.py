@@ -27,10 +27,13 @@ def run_entry(chapter: Chapter, lab_id: str, entry: Entry, task: str, root: Path
 
 
 def run_all(chapter: Chapter, jobs: list[tuple[str, Entry, str]], root: Path) -> list:
-    """[(lab_id, entry, task)] -> [(lab_id, entry, task, outcome)], in the same order."""
+    """[(lab_id, entry, task)] -> [(lab_id, entry, task, outcome)], in the same order.
+    The longest runs (whole suites, task None) start first so the pool ends together."""
+    order = sorted(range(len(jobs)), key=lambda i: jobs[i][2] is not None)
     with ThreadPoolExecutor(WORKERS) as pool:
-        futures = [pool.submit(run_entry, chapter, lab, e, t, root) for lab, e, t in jobs]
-        return [(*job, f.result()) for job, f in zip(jobs, futures, strict=True)]
+        done = {i: pool.submit(run_entry, chapter, *jobs[i][:1], jobs[i][1], jobs[i][2], root)
+                for i in order}  # fmt: skip
+        return [(*jobs[i], done[i].result()) for i in range(len(jobs))]
 
 
 def base_name(test_name: str) -> str:

@@ -1,0 +1,36 @@
+"""MISTAKE: a segment never closed is dropped
+
+task: timestamps
+caught_by: test_segments_by_hand_and_against_transformers
+why: a segment whose closing timestamp never came still holds text: it ends at None.
+hint: after the loop, emit the open segment with end None.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# === task: timestamps
+
+
+def _logsumexp(z, axis=-1):
+    top = z.max(axis=axis, keepdims=True)
+    return (top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+def segments_from_tokens(tokens, timestamp_begin, eot, time_step=0.02):
+    out = []
+    start, text = None, []
+    for tok in map(int, tokens):
+        if tok >= timestamp_begin:
+            t = round((tok - timestamp_begin) * time_step, 2)
+            if start is not None and text:
+                out.append({"start": start, "end": t, "tokens": text})
+                start, text = None, []
+            else:
+                start = t
+        elif tok < eot:
+            if start is None:
+                start = out[-1]["end"] if out else 0.0
+            text.append(tok)
+    return out

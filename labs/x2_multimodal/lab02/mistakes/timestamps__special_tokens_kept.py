@@ -1,0 +1,39 @@
+"""MISTAKE: special tokens kept as text
+
+task: timestamps
+caught_by: test_segments_by_hand_and_against_transformers
+why: ids from eot up to timestamp_begin are special tokens (<|endoftext|>, <|notimestamps|>...)
+  and are skipped.
+hint: skip ids in [eot, timestamp_begin).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# === task: timestamps
+
+
+def _logsumexp(z, axis=-1):
+    top = z.max(axis=axis, keepdims=True)
+    return (top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+def segments_from_tokens(tokens, timestamp_begin, eot, time_step=0.02):
+    out = []
+    start, text = None, []
+    for tok in map(int, tokens):
+        if tok >= timestamp_begin:
+            t = round((tok - timestamp_begin) * time_step, 2)
+            if start is not None and text:
+                out.append({"start": start, "end": t, "tokens": text})
+                start, text = None, []
+            else:
+                start = t
+        else:
+            if start is None:
+                start = out[-1]["end"] if out else 0.0
+            text.append(tok)
+    if text:
+        out.append({"start": start, "end": None, "tokens": text})
+    return out

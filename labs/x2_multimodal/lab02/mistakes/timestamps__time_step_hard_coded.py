@@ -1,0 +1,39 @@
+"""MISTAKE: time_step hard-coded to 0.02
+
+task: timestamps
+caught_by: test_segments_by_hand_and_against_transformers
+why: time_step is an argument (another model or chunk length has another step); hard-coding 0.02
+  ignores it.
+hint: use time_step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# === task: timestamps
+
+
+def _logsumexp(z, axis=-1):
+    top = z.max(axis=axis, keepdims=True)
+    return (top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+def segments_from_tokens(tokens, timestamp_begin, eot, time_step=0.02):
+    out = []
+    start, text = None, []
+    for tok in map(int, tokens):
+        if tok >= timestamp_begin:
+            t = round((tok - timestamp_begin) * 0.02, 2)
+            if start is not None and text:
+                out.append({"start": start, "end": t, "tokens": text})
+                start, text = None, []
+            else:
+                start = t
+        elif tok < eot:
+            if start is None:
+                start = out[-1]["end"] if out else 0.0
+            text.append(tok)
+    if text:
+        out.append({"start": start, "end": None, "tokens": text})
+    return out
