@@ -145,3 +145,41 @@ def test_the_dask_path_gives_the_same_verdicts_on_a_local_cluster(chapter, bundl
     assert verdicts[("bob", "lab-00")]["shown"] == "verified: fail"
     assert verdicts[("bob", "lab-00")]["mismatch"]
     mentor.close()
+
+
+def test_regrade_of_real_bundles_equals_the_learners_harness_check(tmp_path):
+    """The learners' own `harness check` keeps the code it graded; their exported bundles,
+    regraded with `harness mentor regrade --all`, give the same result check by check."""
+    for name, code, ok in (("ana", CORRECT, True), ("bob", BROKEN, False)):
+        env = {
+            "HARNESS_DB": str(tmp_path / name / "progress.db"),
+            "HARNESS_LEARNERS": str(tmp_path / name / "learners"),
+        }
+        runner = CliRunner()
+        assert runner.invoke(main, ["learner", "add", name], env=env).exit_code == 0
+        (
+            tmp_path / name / "learners" / name / "extension-X2" / "lab-00" / "tiny_vit.py"
+        ).write_bytes(code)
+        checked = runner.invoke(
+            main, ["check", "lab-00", "--task", "patchify", "--learner", name], env=env
+        )
+        assert checked.exit_code == (0 if ok else 1), checked.output
+        out = tmp_path / f"{name}.json"
+        exported = runner.invoke(main, ["export", "--learner", name, "--out", str(out)], env=env)
+        assert exported.exit_code == 0, exported.output
+    _mentor(tmp_path, "import", str(tmp_path / "ana.json"))
+    _mentor(tmp_path, "import", str(tmp_path / "bob.json"))
+    out = _mentor(tmp_path, "mentor", "regrade", "--all")
+    assert "regrading 2 lab run(s)" in out
+    mentor = Store(tmp_path / "mentor.db")
+    for name in ("ana", "bob"):
+        learner = Store(tmp_path / name / "progress.db")
+        run = learner.conn.execute("SELECT id, status FROM check_runs").fetchone()
+        direct = [(r["name"], r["status"]) for r in learner.check_results(run[0])]
+        status, results = mentor.conn.execute(
+            "SELECT status, results FROM verified_runs WHERE learner = ?", (name,)
+        ).fetchone()
+        assert status == run[1]
+        assert [(r["name"], r["status"]) for r in json.loads(results)] == direct
+        learner.close()
+    mentor.close()
