@@ -18,14 +18,14 @@ STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}
 STATUS_COLOURS = {"pass": "green", "fail": "red"}
 
 
-def task_order(lab: Lab) -> Callable[[Any], tuple[int, str]]:
-    """Sort key putting results in the lab's task order (the order a learner works in)."""
+def task_order(lab: Lab) -> Callable[[Any], int]:
+    """Sort key putting results in the lab's task order (the order a learner works in);
+    `sorted` is stable, so inside a task the checks keep the order they ran in."""
     index = {t.id: i for i, t in enumerate(lab.tasks)}
 
-    def key(result: Any) -> tuple[int, str]:
+    def key(result: Any) -> int:
         task = result["task"] if isinstance(result, dict) else result.task
-        name = result["name"] if isinstance(result, dict) else result.name
-        return (index.get(task or "", len(index)), name)
+        return index.get(task or "", len(index))
 
     return key
 

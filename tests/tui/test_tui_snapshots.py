@@ -17,6 +17,9 @@ async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     pilot.app.clear_notifications()
+    # A blinking cursor is caught on or off depending on the machine's load: hold it on.
+    for field in pilot.app.screen.query("Input, TextArea"):
+        field.cursor_blink = False
     await pilot.pause()
 
 

@@ -311,9 +311,10 @@ class LabScreen(HarnessScreen):
 
     # --- the results table ----------------------------------------------------------------
 
-    def _order(self, row: tuple[Any, str, str, float, str]) -> tuple[int, str]:
+    def _order(self, row: tuple[Any, str, str, float, str]) -> int:
+        """The lab's task order; inside a task, the order the checks ran in (stable sort)."""
         index = {t.id: i for i, t in enumerate(self.lab.tasks)}
-        return (index.get(row[0] or "", len(index)), row[1])
+        return index.get(row[0] or "", len(index))
 
     def _fill_results(self, rows: list[tuple[Any, str, str, float, str]]) -> None:
         """Rows in the lab's task order, status first (it must survive 80 columns); each
