@@ -11,8 +11,9 @@ from harness.cli.common import Context
 from harness.cohort import records
 
 _KEY_HELP = (
-    "Also sign (export) or require a signature (import) with HMAC-SHA256 under the "
-    "secret in this file; without it the chain detects edits but not a full rebuild."
+    "Also add (export) or require (import) an HMAC-SHA256 under the secret in this file. "
+    "Every bundle is signed with the learner's own key anyway; this adds a secret shared "
+    "by the two machines."
 )
 
 
@@ -37,7 +38,8 @@ def _key(path: Path | None) -> bytes | None:
 )
 @click.pass_obj
 def export_(ctx: Context, name: str | None, out: Path | None, key_file: Path | None) -> None:
-    """Write one learner's records, reflections and run manifests to one hash-chained file."""
+    """Write one learner's records, reflections, run manifests and graded code to one
+    hash-chained file, signed with the learner's key."""
     if not ctx.store.learners():
         raise click.ClickException(
             f"no learners in {ctx.db_path} to export; add one with `harness learner add NAME`"
@@ -49,7 +51,9 @@ def export_(ctx: Context, name: str | None, out: Path | None, key_file: Path | N
     rows = sum(len(r) for r in bundle["records"].values())
     click.echo(
         f"exported {learner}: {rows} rows, {len(bundle['events'])} events, "
-        f"{len(bundle['files']['manifests'])} manifest(s) -> {out}"
+        f"{len(bundle['files']['manifests'])} manifest(s), "
+        f"{len(bundle['files']['blobs'])} code file(s) -> {out}; signed by the "
+        f"{bundle['signer']}'s key {bundle['public_key'][:16]}…"
     )
 
 
@@ -69,6 +73,8 @@ def import_(ctx: Context, bundle_file: Path, key_file: Path | None) -> None:
     except records.BundleError as exc:
         raise click.ClickException(f"{bundle_file}: refused: {exc}") from None
     added = {t: n for t, n in result.added.items() if n}
+    for note in result.notes:
+        click.echo(f"  {note}")
     if not result.changed:
         click.echo(f"{result.learner}: nothing new in {bundle_file} (already imported)")
     else:
