@@ -174,8 +174,16 @@ CREATE TABLE cohort_similarity (
     similarity REAL NOT NULL, at TEXT NOT NULL, PRIMARY KEY (lab_id, task, learner_a, learner_b));
 """
 
+# Graded hints (issue 14): which hint of which task each learner revealed, and when.
+_V6 = """
+CREATE TABLE hints_used (
+    learner TEXT NOT NULL REFERENCES learners(name), lab_id TEXT NOT NULL, task TEXT NOT NULL,
+    level INTEGER NOT NULL CHECK (level >= 1), at TEXT NOT NULL,
+    PRIMARY KEY (learner, lab_id, task, level));
+"""
+
 # MIGRATIONS[i] takes a database from version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -996,3 +1004,42 @@ class Store:
             "SELECT * FROM reflection_marks WHERE learner = ? ORDER BY id", [learner]
         )
         return {r["prompt_id"]: r for r in rows}
+
+    # --- hints (issue 14) ------------------------------------------------------------------
+
+    def hints_revealed(self, learner: str, lab_id: str, task: str) -> int:
+        """How many of the task's graded hints the learner has revealed (0 to 3)."""
+        row = self.conn.execute(
+            "SELECT MAX(level) FROM hints_used WHERE learner = ? AND lab_id = ? AND task = ?",
+            (learner, lab_id, task),
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def record_hint(self, learner: str, lab_id: str, task: str, level: int) -> None:
+        """The learner revealed hint `level` (1-based) of a task; logged as `hint.revealed`."""
+        with self._transaction():
+            self._require_learner(learner)
+            at = now()
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO hints_used (learner, lab_id, task, level, at) "
+                "VALUES (?,?,?,?,?)",
+                (learner, lab_id, task, int(level), at),
+            )
+            if cur.rowcount:
+                payload = {"lab": lab_id, "task": task, "level": int(level)}
+                self._log(learner, "hint.revealed", payload, at)
+
+    def hints_used(self, learner: str | None = None) -> list[dict]:
+        """For mentors: hints revealed per learner, lab and task (`hints` = the highest level)."""
+        sql = (
+            "SELECT learner, lab_id, task, MAX(level) AS hints, MAX(at) AS last_at "
+            "FROM hints_used"
+        )
+        args: list[Any] = []
+        if learner:
+            sql += " WHERE learner = ?"
+            args.append(learner)
+        sql += " GROUP BY learner, lab_id, task ORDER BY learner, lab_id, task"
+        cur = self.conn.execute(sql, args)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

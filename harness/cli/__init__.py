@@ -84,6 +84,7 @@ COMMAND_MODULES = (
     "pages",
     "data",
     "check",
+    "hint",
     "watch",
     "run",
     "quiz",
