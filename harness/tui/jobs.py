@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.wording import clean_message
+from harness.wording import HarnessFrames, clean_message
 
 __all__ = ["Job", "JobRunner", "clean_message"]
 
@@ -48,6 +48,7 @@ class Job:
     outcome: Any = None
     error: str = ""
     finished: bool = False
+    frames: HarnessFrames = field(default_factory=HarnessFrames)  # pytest output, minus ours
 
     @property
     def elapsed_s(self) -> float:
@@ -101,6 +102,8 @@ class JobRunner:
 
     def _emit(self, job: Job, event: str, payload: Any = None) -> None:
         if event == "line":
+            if job.kind == "check" and not job.frames.keep(payload):
+                return  # the grader's own traceback frames: noise to a learner
             job.lines.append(payload)
         elif event == "check_progress":
             job.progress = payload

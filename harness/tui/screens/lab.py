@@ -48,7 +48,7 @@ from harness.tui.screens.base import HarnessScreen
 from harness.tui.widgets.metric_plot import MetricPlot
 from harness.tui.widgets.solution_view import SolutionView
 from harness.watch import file_changes, next_task_after, task_source
-from harness.wording import clean_message, failure_summary
+from harness.wording import HarnessFrames, clean_message, failure_summary
 
 # How watch mode notices saves: watchfiles, else polling every WATCH_POLL_S seconds.
 WATCH_WITH_WATCHFILES = True
@@ -267,7 +267,8 @@ class LabScreen(HarnessScreen):
         results = self.app.store.check_results(run["id"])
         log = self.query_one("#check-log", Log)
         if run["output_tail"] and not prefix:
-            log.write_lines(run["output_tail"].splitlines())
+            frames = HarnessFrames()
+            log.write_lines([x for x in run["output_tail"].splitlines() if frames.keep(x)])
         self._fill_results(
             [
                 (r["task"], r["name"], r["status"], r["duration_s"] or 0.0, r["message"] or "")
