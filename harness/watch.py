@@ -131,9 +131,22 @@ def _functions_in(source: str) -> dict[str, ast.FunctionDef]:
 
 
 def _segment(source: str, node: ast.AST) -> str:
+    """The function's source without its docstring: the stub's long contract would otherwise
+    fill the comparison, and the code is what the learner wants to compare."""
     lines = source.splitlines()
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    return "\n".join(lines[first - 1 : node.end_lineno])
+    keep = range(first, node.end_lineno + 1)
+    body = getattr(node, "body", [])
+    doc = body[0] if body else None
+    if (
+        isinstance(doc, ast.Expr)
+        and isinstance(doc.value, ast.Constant)
+        and isinstance(doc.value.value, str)
+        and len(body) > 1  # a function that is only a docstring keeps it
+    ):
+        skip = set(range(doc.lineno, doc.end_lineno + 1))
+        keep = [n for n in keep if n not in skip]
+    return "\n".join(lines[n - 1] for n in keep)
 
 
 def _delegates_to(module_source: str, node: ast.FunctionDef, lab: Lab) -> list[tuple[str, str]]:
