@@ -102,7 +102,7 @@ def _build(store: Store, chapter: Chapter, generated_at: str | None) -> Dashboar
         chapter=chapter,
         generated_at=generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         rows=rows,
-        tasks=tasks.stuck_tasks(chapter, cohort_tasks),
+        tasks=tasks.stuck_tasks(chapter, cohort_tasks, store.hints_used()),
         task_records=records,
         progress=cohort_tasks.progress,
         items=items,

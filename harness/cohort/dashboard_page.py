@@ -142,8 +142,10 @@ def _glance(d: Dashboard) -> str:
 
 def _stuck(d: Dashboard) -> str:
     kinds = any(t.failure_kinds for t in d.tasks)
+    hints = any(t.hinted for t in d.tasks)
     head = ["task", "title", "tried", "passing now", "stuck", "median tries to pass",
-            "median hours to pass"] + (["how failing checks ended"] if kinds else [])  # fmt: skip
+            "median hours to pass"] + (["how failing checks ended"] if kinds else []) + (
+            ["learners who took hints", "mean hints taken"] if hints else [])  # fmt: skip
     rows = []
     for t in d.tasks:
         row = [
@@ -157,6 +159,8 @@ def _stuck(d: Dashboard) -> str:
         ]
         if kinds:
             row.append(esc(", ".join(f"{k} ×{n}" for k, n in t.failure_kinds[:3]) or "—"))
+        if hints:
+            row += [str(t.hinted), _num(t.mean_hints, "{:.1f}")]
         rows.append(row)
     worst = sorted((t for t in d.tasks if t.stuck), key=lambda t: -t.stuck)[:3]
     summary = (

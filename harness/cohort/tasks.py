@@ -45,9 +45,11 @@ class TaskSummary:
     median_tries_to_pass: float | None
     median_hours_to_pass: float | None  # first try -> first pass, over those who passed
     failure_kinds: tuple[tuple[str, int], ...]  # how failing checks ended, most common first
+    hinted: int = 0  # learners who revealed at least one of its graded hints
+    mean_hints: float | None = None  # hints revealed, over those learners
 
 
-def stuck_tasks(chapter: Chapter, cohort: CohortTasks) -> list[TaskSummary]:
+def stuck_tasks(chapter: Chapter, cohort: CohortTasks, hints: list[dict] = ()) -> list[TaskSummary]:
     """Every task of every lab, in the chapter's order, with the cohort's numbers. "Passing
     now" is the task's latest result as the learner's own status shows it (a timeout after a
     pass is not a pass)."""
@@ -61,6 +63,9 @@ def stuck_tasks(chapter: Chapter, cohort: CohortTasks) -> list[TaskSummary]:
                 if t.status == "pass":
                     passing[lab.lab_id, t.task.id] += 1
     kinds = cohort.failure_kinds
+    revealed: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for row in hints:  # Store.hints_used(): one row per learner and task, `hints` = top level
+        revealed[row["lab_id"], row["task"]].append(row["hints"])
     out = []
     for lab in chapter.labs:
         for task in lab.tasks:
@@ -81,6 +86,12 @@ def stuck_tasks(chapter: Chapter, cohort: CohortTasks) -> list[TaskSummary]:
                     ),
                     median_hours_to_pass=statistics.median(hours) if hours else None,
                     failure_kinds=tuple(kinds.get((lab.id, task.id), Counter()).most_common()),
+                    hinted=len(revealed.get((lab.id, task.id), ())),
+                    mean_hints=(
+                        statistics.mean(revealed[lab.id, task.id])
+                        if revealed.get((lab.id, task.id))
+                        else None
+                    ),
                 )
             )
     return out

@@ -237,3 +237,16 @@ def test_a_timeout_after_a_pass_is_not_passing_now(chapter):
     patchify = next(t for t in board.tasks if t.task_id == "patchify")
     assert (patchify.tried, patchify.passing, patchify.stuck) == (1, 0, 1)
     assert patchify.median_tries_to_pass == 1  # it did pass once, at the first try
+
+
+def test_hints_taken_appear_when_recorded(chapter):
+    store = Store.memory()
+    for name, levels in (("ana", 2), ("bo", 1)):
+        store.add_learner(name)
+        for level in range(1, levels + 1):
+            store.record_hint(name, "lab-00", "attention", level)
+    board = dashboard.build(store, chapter)
+    attention = next(t for t in board.tasks if t.task_id == "attention")
+    assert (attention.hinted, attention.mean_hints) == (2, 1.5)
+    html = dashboard.render(board)
+    assert "learners who took hints" in html and "<td>1.5</td>" in html
