@@ -193,10 +193,12 @@
       el("ul", {}, ...L.dod.map(([done, detail], k) =>
         el("li", {}, el("span", { class: done ? "p" : "f", text: done ? "✓ " : "✗ " }),
            `${data.dodLabels[k]}: ${detail}`))));
-    const labRows = L.labs.map(([lab, status, passed, failed, metric, value, confined, tasks]) =>
+    const labRows = L.labs.map(([lab, status, passed, failed, metric, value, confined, tasks,
+                                 backing]) =>
       el("tr", {}, el("th", { scope: "row", text: lab }),
          el("td", { text: tasks }),
-         el("td", { text: status === null ? "never checked" : `${status}: ${passed} passed, ${failed} failed` }),
+         el("td", { text: status === null ? "never checked"
+           : `${status}: ${passed} passed, ${failed} failed` + (backing ? ` (${backing})` : "") }),
          data.anyConfined ? el("td", { text: confined || "none recorded" }) : null,
          el("td", { text: metric === null ? "—" : `${metric} = ${Number(value).toPrecision(4)}` })));
     parts.push(el("h4", { text: "Labs" }), el("table", {}, el("caption", { text: "Tasks, last full check and last run per lab" }),

@@ -55,6 +55,11 @@ class Dashboard:
     unbacked: list[evidence.UnbackedRun]
     confined: list[evidence.ConfinedRun]
     similar: list[evidence.SimilarityFlag]
+    # A mentor's regrade (harness/cohort/regrade.py): {(learner, lab): verdict}, only once this
+    # store holds a regrade; similar pairs between learners; the flags both raise.
+    verdicts: dict[tuple[str, str], dict]
+    pairs: list[tuple]
+    regrade_flags: list[tuple[str, str]]
     timelines: dict[str, list[dict]]
     event_counts: dict[str, int]
     marks: list[dict]  # the latest mentor mark per (learner, reflection prompt)
@@ -112,12 +117,28 @@ def _build(store: Store, chapter: Chapter, generated_at: str | None) -> Dashboar
         unbacked=evidence.unbacked_runs(store),
         confined=evidence.confined_runs(store),
         similar=evidence.similarity_flags(store),
+        **_regrades(store),
         timelines=timelines,
         event_counts=counts,
         marks=_latest_marks(store),
     )
     dash.charts = _charts(dash)
     return dash
+
+
+def _regrades(store: Store) -> dict:
+    from harness.cohort import regrade
+
+    regraded = store.conn.execute("SELECT 1 FROM verified_runs LIMIT 1").fetchone()
+    pairs = store.conn.execute(
+        "SELECT lab_id, task, learner_a, learner_b, similarity FROM cohort_similarity "
+        "ORDER BY similarity DESC, lab_id, task"
+    ).fetchall()
+    return {
+        "verdicts": regrade.verdicts(store) if regraded else {},
+        "pairs": pairs,
+        "regrade_flags": regrade.verification_flags(store) if regraded or pairs else [],
+    }
 
 
 def _latest_marks(store: Store) -> list[dict]:

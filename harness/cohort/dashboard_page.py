@@ -361,6 +361,42 @@ def _evidence(d: Dashboard) -> str:
                 tid="similarity-table",
             )
         )
+    if d.verdicts:
+        shown = [(key, v) for key, v in sorted(d.verdicts.items()) if v["verified"] or v["flag"]]
+        parts.append(
+            "<h3>Regraded results</h3><p>A mentor's regrade checks the learner's kept code "
+            "again on the mentor's machine, sandboxed, with a fresh held-out seed: only that "
+            "shows the code is right. Passes nobody regraded are listed as self-reported.</p>"
+            + _table(
+                "Self-reported and verified results",
+                ["learner", "lab", "self-reported", "what backs it"],
+                [
+                    [
+                        esc(learner),
+                        esc(lab),
+                        esc(v["self_reported"]),
+                        f'<span class="{"warn" if v["flag"] else "pass"}">{esc(v["shown"])}'
+                        + (" — mismatch" if v["mismatch"] else "")
+                        + "</span>",
+                    ]
+                    for (learner, lab), v in shown
+                ],  # fmt: skip
+                tid="verified-table",
+            )
+        )
+    if d.pairs:
+        parts.append(
+            "<h3>Similar code between learners</h3>"
+            + _table(
+                "Pairs of learners whose code for a task is similar",
+                ["learner", "learner", "lab", "task", "similarity"],
+                [
+                    [esc(a), esc(b), esc(lab), esc(task), f'<span class="warn">{sim:.0%}</span>']
+                    for lab, task, a, b, sim in d.pairs
+                ],
+                tid="pairs-table",
+            )
+        )
     if not parts:
         return ""
     return (
@@ -423,6 +459,8 @@ def _data_json(d: Dashboard) -> str:
         for m in d.marks
     }
     flags = evidence.flags_by_learner(d.unbacked, d.similar)
+    for learner, line in d.regrade_flags:
+        flags.setdefault(learner, []).append(line)
     summaries = {  # "3/5 tasks, next: block", as the learner's status says it
         (name, lab.lab_id): lab.summary().split(": ", 1)[1]
         for name, labs in d.progress.items()
@@ -473,6 +511,7 @@ def _data_json(d: Dashboard) -> str:
                         c.metric_value,
                         confined.get((name, c.lab_id)),
                         summaries.get((name, c.lab_id), ""),
+                        c.verification,
                     ]
                     for c in row.labs
                 ],  # fmt: skip

@@ -250,3 +250,34 @@ def test_hints_taken_appear_when_recorded(chapter):
     assert (attention.hinted, attention.mean_hints) == (2, 1.5)
     html = dashboard.render(board)
     assert "learners who took hints" in html and "<td>1.5</td>" in html
+
+
+def test_regraded_results_and_similar_pairs_appear_once_a_regrade_ran(chapter):
+    from harness.store import CheckResult
+
+    store = Store.memory()
+    for name in ("ana", "bo"):
+        store.add_learner(name)
+        store.record_check_run(
+            learner=name, lab_id="lab-00", impl="learner", task=None, status="pass",
+            results=[CheckResult("t_patchify", "patchify", "pass")],
+        )  # fmt: skip
+    run = store.conn.execute("SELECT MAX(id) FROM check_runs WHERE learner = 'ana'").fetchone()[0]
+    store.conn.execute(
+        "INSERT INTO verified_runs (run_id, learner, lab_id, task, snapshot, status, passed, "
+        "failed, results, message, mentor, at, harness_version, isolation, heldout_seed) "
+        "VALUES (?, 'ana', 'lab-00', NULL, 'x', 'fail', 0, 1, '[]', '', 'mia', "
+        "'2026-11-30T11:00:00+00:00', '0.1.0', 'bubblewrap', 7)",
+        (run,),
+    )
+    store.conn.execute(
+        "INSERT INTO cohort_similarity VALUES ('lab-00', 'patchify', 'ana', 'bo', 0.96, "
+        "'2026-11-30T11:00:00+00:00')"
+    )
+    html = dashboard.render(dashboard.build(store, chapter))
+    assert "Regraded results" in html and "verified: fail — mismatch" in html
+    assert "self-reported, not verified" in html  # bo's pass nobody regraded
+    assert "Similar code between learners" in html and "96%" in html
+    flags = {r["cells"][0]: r["cells"][-1] for r in _data(html)["learners"]}
+    assert any("verified: fail" in f for f in flags["ana"])
+    assert any("similar code to ana" in f for f in flags["bo"])
