@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from harness.chapter import Lab, load_chapter
-from harness.grading import isolation
+from harness.grading import diagnosis, isolation
 from harness.grading.remote import LearnerError, RemoteModule
 from harness.grading.sanitize import printable
 
@@ -216,7 +216,10 @@ def impl(request: pytest.FixtureRequest, lab: Lab):
         remote = RemoteModule(
             path=path, call_timeout_s=timeout, label=path.name, confinement=confinement
         )
-    yield remote
+    recorder = diagnosis.Recorder(remote)  # remembers each check's calls for a diagnosis
+    _state["recorder"] = recorder
+    yield recorder
+    _state["recorder"] = None
     remote.close()
 
 
@@ -227,6 +230,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     mark = item.get_closest_marker("task")
     report.harness_task = mark.args[0] if mark and mark.args else None
     report.harness_expensive = _expensive(item)
+    recorder = _state.get("recorder")
+    calls = recorder.take() if recorder is not None else []
+    if call.when == "call" and call.excinfo is not None and calls:
+        report.harness_diagnosis = _diagnose(item, report.harness_task, calls, recorder)
     if call.excinfo is not None:
         exc = call.excinfo.value
         if isinstance(exc, LearnerError):
@@ -236,6 +243,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         else:
             message = f"{type(exc).__name__}: {exc}"
         report.harness_message = printable(message)[:MAX_MESSAGE]
+
+
+def _diagnose(item: pytest.Item, task: str | None, calls: list, recorder) -> str:
+    """diagnosis.py's advice on a failed check; never a reason for grading to fail."""
+    try:
+        return printable(diagnosis.diagnose(item.config._harness_lab, task, calls, recorder))
+    except Exception as exc:  # noqa: BLE001
+        return f"(no diagnosis: {type(exc).__name__}: {exc})"[:300]
 
 
 def pytest_runtest_logstart(nodeid: str, location) -> None:
@@ -278,11 +293,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             {
                 "name": report.nodeid.split("::", 1)[-1],
                 "status": status,
-                "message": getattr(report, "harness_message", "") if not report.passed else "",
+                "message": _with_diagnosis(report) if not report.passed else "",
                 "output": printable((report.capstdout or "")[-2000:]),
                 "task_id": getattr(report, "harness_task", None),
                 "kind": getattr(report, "harness_kind", None),
                 "duration": round(report.duration, 3),
+                "diagnosis": getattr(report, "harness_diagnosis", "") if not report.passed else "",
             }
         )
         _emit(
@@ -296,6 +312,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
                 "elapsed_s": round(time.monotonic() - _state["t0"], 3),
             }
         )
+
+
+def _with_diagnosis(report: pytest.TestReport) -> str:
+    """The failure message and, on its own lines, the diagnosis (the CLI and TUI print it)."""
+    message = getattr(report, "harness_message", "")
+    extra = getattr(report, "harness_diagnosis", "")
+    return f"{message}\n{extra}"[: 2 * MAX_MESSAGE] if extra else message
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

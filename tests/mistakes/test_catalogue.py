@@ -4,7 +4,9 @@ alternative passes every check. docs/CHECKS.md, "The mistake catalogue"."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 
 import pytest
 
@@ -15,6 +17,7 @@ from mistakes.gate import base_name, run_all
 CHAPTER = load_chapter()
 LABS = [lab.id for lab in CHAPTER.labs]
 MIN_MISTAKES = 15
+MIN_DIAGNOSED = 10  # mistakes per lab whose diagnosis names them (issue 14)
 # Alternatives are graded on every task in one run, except these: lab 01's train check trains
 # for 150 s, too long for the gate's 3-minute budget (docs/CHECKS.md says so).
 SLOW_TASKS = {"lab-01": {"train"}}
@@ -60,6 +63,8 @@ def test_every_mistake_fails_its_named_check_and_every_alternative_passes(tmp_pa
             elif entry.kind == "alternative":
                 jobs += [(lab_id, entry, t) for t in entry.tasks if t not in SLOW_TASKS[lab_id]]
     problems = []
+    diagnosed: Counter = Counter()
+    undiagnosed: dict[str, list[str]] = {lab_id: [] for lab_id in LABS}
     for lab_id, entry, task, outcome in run_all(CHAPTER, jobs, tmp_path):
         by_name = {r.name: r for r in outcome.results}
         if entry.kind == "alternative":
@@ -67,9 +72,22 @@ def test_every_mistake_fails_its_named_check_and_every_alternative_passes(tmp_pa
             if outcome.status != "pass" or failing:
                 problems.append(f"{lab_id} {entry.name} [{task}] should pass: {failing}")
             continue
+        tests = json.loads(outcome.results_json.read_text())["tests"]
+        texts = [t.get("diagnosis", "") for t in tests if t["status"] != "pass"]
+        if any("catalogued mistake" in t and f"'{entry.title}'" in t for t in texts):
+            diagnosed[lab_id] += 1
+        else:
+            undiagnosed[lab_id].append(entry.name)
         for wanted in entry.caught_by:
             got = [r for n, r in by_name.items() if n == wanted or base_name(n) == wanted]
             if not got or all(r.status == "pass" for r in got):
                 status = [(r.name, r.status) for r in outcome.results]
                 problems.append(f"{lab_id} {entry.name}: {wanted} did not fail; {status}")
+    for lab_id in LABS:
+        if diagnosed[lab_id] < MIN_DIAGNOSED:
+            problems.append(
+                f"{lab_id}: the diagnosis names only {diagnosed[lab_id]} mistakes "
+                f"(needs {MIN_DIAGNOSED}); not named: {undiagnosed[lab_id]}"
+            )
+    print({lab: (diagnosed[lab], undiagnosed[lab]) for lab in LABS})
     assert not problems, "\n".join(problems)

@@ -1,0 +1,445 @@
+"""What kind of wrong a failed check is: known mistakes, first divergence, sanity.
+
+Runs in the trusted grading pytest, after a check failed, on the calls that check made into the
+learner's code (recorded by `Recorder`, the `impl` fixture's wrapper):
+
+- *known-mistake signatures*: the calls are replayed on the reference and on every catalogued
+  mistake of the task (catalogue.py; our code, so it may run here). A mistake whose outputs
+  match the learner's on every replayed call, where the reference's do not, is named with its
+  hint: "your attention matches the catalogued mistake 'mask applied after the softmax'".
+- *first divergence by substitution* (lab 00's block): the reference block is recomputed with
+  one learner component at a time (layernorm, attention) on the reference's own intermediate
+  values; a table gives the relative error per stage and names the first that departs.
+- *sanity*: NaN/inf where the reference is finite (and in which call), a dtype or shape that
+  differs from the reference's.
+
+Nothing here may break grading: every step is guarded and bounded (MAX_CALLS replayed per
+check, MAX_SECONDS in all); a diagnosis is advice, the check's verdict stands.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import importlib.util
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.chapter import Lab
+from harness.grading.catalogue import Entry, load_catalogue
+from harness.grading.remote import Handle, LearnerError
+
+MAX_CALLS = 400
+MAX_SECONDS = 8.0  # per failed check
+SESSION_SECONDS = 40.0  # per grading run: a diagnosis must not double a run's time
+_spent = {"s": 0.0}
+RTOL = 1e-6
+PROXY_ATTRS = ("default_timeout",)
+
+
+@dataclass
+class Call:
+    fn: str
+    args: tuple
+    kwargs: dict
+    value: Any = None
+    error: LearnerError | None = None
+
+
+class Recorder:
+    """The `impl` proxy with a memory: every call, its arguments and what came back."""
+
+    def __init__(self, remote):
+        object.__setattr__(self, "_remote", remote)
+        object.__setattr__(self, "calls", [])
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name in PROXY_ATTRS or name in ("output", "close", "call"):
+            return getattr(self._remote, name)
+        if name == "with_timeout":
+            return lambda seconds: _TimedRecorder(self, seconds)
+        return lambda *a, **k: self._record(name, a, k, None)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._remote, name, value)
+
+    def _record(self, name: str, args: tuple, kwargs: dict, timeout: float | None):
+        call = Call(name, args, kwargs)
+        if len(self.calls) < 5 * MAX_CALLS:
+            self.calls.append(call)
+        try:
+            if timeout is None:
+                call.value = getattr(self._remote, name)(*args, **kwargs)
+            else:
+                call.value = getattr(self._remote.with_timeout(timeout), name)(*args, **kwargs)
+        except LearnerError as exc:
+            call.error = exc
+            raise
+        return call.value
+
+    def take(self) -> list[Call]:
+        calls = list(self.calls)
+        self.calls.clear()
+        return calls
+
+
+class _TimedRecorder:
+    def __init__(self, recorder: Recorder, seconds: float):
+        self._recorder, self._seconds = recorder, seconds
+
+    def __getattr__(self, name: str):
+        return lambda *a, **k: self._recorder._record(name, a, k, self._seconds)
+
+
+# --------------------------------------------------------------------------- replay
+
+
+@dataclass
+class Replay:
+    outcomes: list = field(default_factory=list)  # per call: ("value", v) | ("raised", type)
+    stopped_at: int | None = None
+
+
+def _load(path: Path, name: str):
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _substitute(value, handles: dict):
+    if isinstance(value, Handle):
+        if value.id not in handles:
+            raise KeyError(value.id)
+        return handles[value.id]
+    if isinstance(value, tuple):
+        return tuple(_substitute(v, handles) for v in value)
+    if isinstance(value, list):
+        return [_substitute(v, handles) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(v, handles) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
+def _bind(learner, replayed, handles: dict) -> None:
+    """Map the learner's handles to the replayed objects found at the same places."""
+    if isinstance(learner, Handle):
+        handles[learner.id] = replayed
+    elif isinstance(learner, (tuple, list)) and isinstance(replayed, (tuple, list)):
+        for a, b in zip(learner, replayed, strict=False):
+            _bind(a, b, handles)
+    elif isinstance(learner, dict) and isinstance(replayed, dict):
+        for k in learner:
+            if k in replayed:
+                _bind(learner[k], replayed[k], handles)
+
+
+def replay(module, calls: list[Call], deadline: float) -> Replay:
+    out = Replay()
+    handles: dict = {}
+    for n, call in enumerate(calls):
+        fn = getattr(module, call.fn, None)
+        if fn is None or time.monotonic() > deadline:
+            out.stopped_at = n
+            break
+        try:
+            args = _substitute(call.args, handles)
+            kwargs = _substitute(call.kwargs, handles)
+        except KeyError:
+            out.stopped_at = n
+            break
+        try:
+            with np.errstate(all="ignore"):
+                value = fn(*args, **kwargs)
+            out.outcomes.append(("value", value))
+            if call.error is None:
+                _bind(call.value, value, handles)
+        except Exception as exc:  # noqa: BLE001 - a mistake may raise anything
+            out.outcomes.append(("raised", f"{type(exc).__name__}: {exc}".strip()))
+    return out
+
+
+def same(learner, other) -> bool:
+    """Equal within RTOL of the larger magnitude; handles compare equal; NaN equals NaN."""
+    if isinstance(learner, Handle):
+        return True
+    if isinstance(learner, dict):
+        return (
+            isinstance(other, dict)
+            and set(learner) == set(map(str, other))
+            and all(same(learner[k], other[k]) for k in learner)
+        )
+    if isinstance(learner, (list, tuple)) and not _numeric_list(learner):
+        return (
+            isinstance(other, (list, tuple))
+            and len(learner) == len(other)
+            and all(same(a, b) for a, b in zip(learner, other, strict=True))
+        )
+    if learner is None or isinstance(learner, str):
+        return learner == other
+    try:
+        a = np.asarray(learner, dtype=np.float64)
+        b = np.asarray(other, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if a.shape != b.shape:
+        return False
+    if not np.array_equal(np.isnan(a), np.isnan(b)):
+        return False
+    finite = np.isfinite(a) & np.isfinite(b)
+    if not np.array_equal(a[~finite & ~np.isnan(a)], b[~finite & ~np.isnan(b)]):
+        return False
+    if not finite.any():
+        return True
+    scale = max(float(np.abs(a[finite]).max()), float(np.abs(b[finite]).max()), 1e-12)
+    return float(np.abs(a[finite] - b[finite]).max()) <= RTOL * scale + 1e-12
+
+
+def _numeric_list(value) -> bool:
+    return all(isinstance(v, (int, float, bool)) for v in value)
+
+
+def _agrees(call: Call, outcome) -> bool:
+    kind, value = outcome
+    if call.error is not None:  # the same exception type *and* message
+        return kind == "raised" and f"raised {value}" in " ".join(str(call.error).split())
+    return kind == "value" and same(call.value, value)
+
+
+# --------------------------------------------------------------------------- the three parts
+
+
+@dataclass
+class Diagnosis:
+    mistake: Entry | None = None
+    lines: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _reference(lab: Lab):
+    return importlib.import_module(f"{lab.package}.{lab.entry}")
+
+
+def match_mistakes(
+    lab: Lab, task: str, calls: list[Call], deadline: float, ref: Replay
+) -> list[Entry]:
+    """The catalogued mistakes whose replay agrees with every learner call, where the
+    reference (`ref`, its replay) disagrees at least once (several when the calls cannot
+    tell them apart)."""
+    calls = calls[:MAX_CALLS]
+    ref_agrees = [_agrees(c, o) for c, o in zip(calls, ref.outcomes, strict=False)]
+    if all(ref_agrees) and len(ref_agrees) == len(calls):
+        return []  # the learner agrees with the reference on every call: nothing to match
+    found = []
+    for entry in load_catalogue(lab):
+        if entry.kind != "mistake" or entry.task != task or time.monotonic() > deadline:
+            continue
+        try:
+            module = _load(entry.path, f"_x2_mistake_{lab.number}_{entry.name}")
+        except Exception:  # noqa: BLE001, S112 - an entry that cannot load is skipped
+            continue
+        got = replay(module, calls, deadline)
+        n = len(got.outcomes)
+        if n == 0:
+            continue
+        agrees = [_agrees(c, o) for c, o in zip(calls, got.outcomes, strict=False)]
+        telling = [not r for r in ref_agrees[:n]]
+        if all(agrees) and any(telling):
+            found.append(entry)
+    return found
+
+
+def sanity(calls: list[Call], ref: Replay) -> list[str]:
+    """NaN/inf where the reference is finite; dtype and shape that differ from it."""
+    calls = calls[:MAX_CALLS]
+    out: list[str] = []
+    for n, (call, (kind, value)) in enumerate(zip(calls, ref.outcomes, strict=False)):
+        if call.error is not None or kind != "value":
+            continue
+        for where, mine, theirs in _arrays(call.value, value, call.fn):
+            if mine.shape != theirs.shape:
+                out.append(f"call {n + 1}, {where}: shape {mine.shape}, expected {theirs.shape}"
+                           f" (inputs {_describe(call.args)})")  # fmt: skip
+            elif mine.dtype != theirs.dtype and mine.dtype.kind == theirs.dtype.kind == "f":
+                out.append(f"call {n + 1}, {where}: dtype {mine.dtype}, expected {theirs.dtype}"
+                           f" (inputs {_describe(call.args)})")  # fmt: skip
+            elif mine.dtype.kind == "f" and not np.isfinite(mine).all():
+                if np.isfinite(theirs).all():
+                    bad = tuple(int(i) for i in np.argwhere(~np.isfinite(mine))[0])
+                    big = max((float(np.abs(a).max()) for a in _leaves(call.args)
+                               if a.size and a.dtype.kind == "f"), default=0.0)  # fmt: skip
+                    out.append(
+                        f"call {n + 1}, {where}: first NaN/inf at index {bad} where the "
+                        f"reference is finite (inputs {_describe(call.args)}, largest |input| "
+                        f"{big:.3g}): an exp or a division overflowing? subtract the max first"
+                    )
+            if len(out) >= 3:
+                return out
+    return out
+
+
+def _arrays(mine, theirs, where: str):
+    if isinstance(mine, Handle):
+        return
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        for k in mine:
+            if k in theirs:
+                yield from _arrays(mine[k], theirs[k], f"{where}['{k}']")
+    elif isinstance(mine, (tuple, list)) and isinstance(theirs, (tuple, list)):
+        if _numeric_list(mine):
+            return
+        for i, (a, b) in enumerate(zip(mine, theirs, strict=False)):
+            yield from _arrays(a, b, f"{where}[{i}]")
+    elif isinstance(mine, np.ndarray):
+        yield where, mine, np.asarray(theirs)
+
+
+def _leaves(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _leaves(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+
+
+def _describe(args) -> str:
+    parts = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            parts.append(f"{tuple(a.shape)} {a.dtype}")
+        elif isinstance(a, (int, float, str, type(None))):
+            parts.append(repr(a))
+        else:
+            parts.append(type(a).__name__)
+    return ", ".join(parts)
+
+
+def _rel(a, b) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    scale = max(float(np.abs(b).max()), 1e-12)
+    return float(np.abs(a - b).max() / scale)
+
+
+def block_divergence(lab: Lab, calls: list[Call], impl) -> list[str]:
+    """Lab 00: the reference block with one learner component at a time, stage by stage."""
+    call = next((c for c in calls if c.fn == "block" and c.error is None), None)
+    if call is None or impl is None:
+        return []
+    ref = _reference(lab)
+    x, p, heads = call.args[0], call.args[1], call.args[2]
+    mask = call.args[3] if len(call.args) > 3 else call.kwargs.get("key_mask")
+    attn_p = {k: p["attn_" + k] for k in ("wqkv", "bqkv", "wo", "bo")}
+    ln1 = ref.layernorm(x, p["ln1_g"], p["ln1_b"])[0]
+    att = ref.attention(ln1, attn_p, heads, mask)[0]
+    h = x + att
+    ln2 = ref.layernorm(h, p["ln2_g"], p["ln2_b"])[0]
+    want = ref.block(x, p, heads, mask)[0]
+    rows = []
+    for stage, compute, expected in (
+        ("layernorm (LN1 of x)", lambda: impl.layernorm(x, p["ln1_g"], p["ln1_b"])[0], ln1),
+        ("attention (of the reference LN1)", lambda: impl.attention(ln1, attn_p, heads, mask)[0],
+         att),
+        ("layernorm (LN2 of the reference h)", lambda: impl.layernorm(h, p["ln2_g"], p["ln2_b"])[0],
+         ln2),
+        ("block output", lambda: call.value[0], want),
+    ):  # fmt: skip
+        try:
+            rows.append((stage, _rel(compute(), expected)))
+        except Exception as exc:  # noqa: BLE001 - the learner's component may not exist yet
+            rows.append((stage, f"not run ({type(exc).__name__})"))
+    lines = ["stage by stage, your components on the reference's own inputs (relative error):"]
+    lines += [f"  {s:<38} {e:.2e}" if isinstance(e, float) else f"  {s:<38} {e}" for s, e in rows]
+    first = next((s for s, e in rows if isinstance(e, float) and e > 1e-6), None)
+    if first and first != "block output":
+        lines.append(f"first divergence: {first}")
+    elif first == "block output":
+        lines.append(
+            "first divergence: the composition (your layernorm and attention agree with the "
+            "reference): look at the residual adds, LN2's place, the MLP and GELU"
+        )
+    return lines
+
+
+def info_nce_terms(lab: Lab, calls: list[Call]) -> list[str]:
+    """Lab 01: the learner's loss against the reference's two InfoNCE terms and their mixes."""
+    call = next((c for c in calls if c.fn == "info_nce" and c.error is None), None)
+    if call is None:
+        return []
+    logits = np.asarray(call.args[0], dtype=np.float64)
+    if logits.ndim != 2 or logits.shape[0] != logits.shape[1]:
+        return []
+    try:
+        loss = float(call.value[0])
+    except (TypeError, ValueError, IndexError):
+        return []
+    b = len(logits)
+
+    def ce(z):
+        top = z.max(axis=1, keepdims=True)
+        lse = top[:, 0] + np.log(np.exp(z - top).sum(axis=1))
+        return float(np.mean(lse - np.diag(z)))
+
+    rows, cols = ce(logits), ce(logits.T)
+    candidates = {
+        "(image->text + text->image) / 2 (the contract)": (rows + cols) / 2,
+        "image->text term only": rows,
+        "text->image term only": cols,
+        "the sum of both terms": rows + cols,
+        "the sum over the batch, not the mean": (rows + cols) / 2 * b,
+    }
+    lines = [f"your loss {loss:.6g} on {logits.shape} logits against the InfoNCE terms:"]
+    for name, value in candidates.items():
+        lines.append(f"  {name:<48} {value:.6g}")
+    match = [n for n, v in candidates.items() if abs(v - loss) <= 1e-6 * max(1.0, abs(v))]
+    if match and match[0].endswith("(the contract)"):
+        return []  # the loss is right here; the failure is elsewhere (gradient, errors)
+    if match:
+        lines.append(f"your loss equals {match[0]}")
+    return lines
+
+
+def diagnose(lab: Lab, task: str | None, calls: list[Call], impl=None) -> str:
+    """The diagnosis text for a failed check ('' when there is nothing to add)."""
+    if not calls or task is None or task == "train" or _spent["s"] > SESSION_SECONDS:
+        return ""
+    start = time.monotonic()
+    try:
+        return _diagnose(lab, task, calls, impl, start + MAX_SECONDS)
+    finally:
+        _spent["s"] += time.monotonic() - start
+
+
+def _diagnose(lab: Lab, task: str, calls: list[Call], impl, deadline: float) -> str:
+    lines: list[str] = []
+    ref = replay(_reference(lab), calls[:MAX_CALLS], deadline)
+    found = match_mistakes(lab, task, calls, deadline, ref)
+    entry = found[0] if found else None
+    if entry is not None:
+        lines.append(
+            f"diagnosis: your {task} matches the catalogued mistake '{entry.title}'. "
+            f"Hint: {entry.hint}"
+        )
+        for other in found[1:3]:
+            lines.append(f"  (or, on these inputs alike: '{other.title}'. Hint: {other.hint})")
+    if task == "block" and entry is None:
+        lines += block_divergence(lab, calls, impl)
+    if task == "info_nce" and entry is None:
+        lines += info_nce_terms(lab, calls)
+    if entry is None:
+        lines += [f"sanity: {s}" for s in sanity(calls, ref)]
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""diagnosis.py on calls recorded by hand: a catalogued mistake's outputs are named, the
+reference's are not, the block's first divergence is found, NaN is located."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from harness.chapter import load_chapter
+from harness.grading.catalogue import load_catalogue
+from harness.grading.diagnosis import Call, _load, block_divergence, diagnose
+
+CHAPTER = load_chapter()
+
+
+def module_of(lab_id: str, name: str):
+    lab = CHAPTER.lab(lab_id)
+    entry = next(e for e in load_catalogue(lab) if e.name == name)
+    return _load(entry.path, f"_test_{lab.number}_{name}")
+
+
+def calls_of(module, fn: str, *inputs: tuple) -> list[Call]:
+    return [Call(fn, args, {}, value=getattr(module, fn)(*args)) for args in inputs]
+
+
+@pytest.mark.parametrize(
+    ("lab_id", "name", "fn", "args"),
+    [
+        ("lab-00", "patchify__column_major_patches", "patchify",
+         (np.random.default_rng(0).random((8, 8, 2)), 4)),
+        ("lab-01", "info_nce__image_to_text_term_only", "info_nce",
+         (np.random.default_rng(1).normal(size=(5, 5)),)),
+        ("lab-01", "retrieval__i2t_ties_in_favour", "retrieval_metrics",
+         (np.ones((6, 4)), np.ones((12, 4)), np.arange(6), (1, 10))),
+        ("lab-02", "timestamps__first_of_two_timestamps_opens", "segments_from_tokens",
+         ([50363, 50373, 10, 50383, 11, 50256], 50363, 50256, 0.02)),
+    ],
+)  # fmt: skip
+def test_a_catalogued_mistake_is_named_with_its_hint(lab_id, name, fn, args):
+    lab = CHAPTER.lab(lab_id)
+    mistake = module_of(lab_id, name)
+    entry = next(e for e in load_catalogue(lab) if e.name == name)
+    text = diagnose(lab, entry.task, calls_of(mistake, fn, args))
+    assert "catalogued mistake" in text and f"'{entry.title}'" in text
+    assert entry.hint in text
+
+
+def test_the_reference_gets_no_mistake_named():
+    lab = CHAPTER.lab("lab-01")
+    ref = pytest.importorskip("labs.x2_multimodal.lab01.clip_lab")
+    logits = np.random.default_rng(2).normal(size=(5, 5))
+    assert "catalogued mistake" not in diagnose(
+        lab, "info_nce", calls_of(ref, "info_nce", (logits,))
+    )
+
+
+def test_block_divergence_points_at_the_composition_when_components_agree():
+    lab = CHAPTER.lab("lab-00")
+    mistake = module_of("lab-00", "block__relu_instead_of_gelu")
+    rng = np.random.default_rng(3)
+    d, f = 8, 16
+    p = {k: rng.normal(0, 0.3, s) for k, s in {
+        "ln1_g": (d,), "ln1_b": (d,), "attn_wqkv": (d, 3 * d), "attn_bqkv": (3 * d,),
+        "attn_wo": (d, d), "attn_bo": (d,), "ln2_g": (d,), "ln2_b": (d,), "mlp_w1": (d, f),
+        "mlp_b1": (f,), "mlp_w2": (f, d), "mlp_b2": (d,)}.items()}  # fmt: skip
+    x = rng.normal(size=(2, 4, d))
+    calls = [Call("block", (x, p, 2, None), {}, value=mistake.block(x, p, 2, None))]
+    lines = block_divergence(lab, calls, mistake)
+    assert "first divergence: the composition" in lines[-1]
+    broken = module_of("lab-00", "block__relu_instead_of_gelu")
+    broken_ln = type("Impl", (), {
+        "layernorm": staticmethod(lambda x, g, b, eps=1e-5: (x * 0.0, None)),
+        "attention": staticmethod(broken.attention)})  # fmt: skip
+    lines = block_divergence(lab, calls, broken_ln)
+    assert lines[-1] == "first divergence: layernorm (LN1 of x)"
+
+
+def test_nan_is_located_where_the_reference_is_finite():
+    lab = CHAPTER.lab("lab-02")
+    logits = np.log(np.full((2, 11), 1 / 11)) + 1000.0
+    bad = {
+        "timestamp_logprob": np.array([np.nan, 0.0]),
+        "best_text_logprob": np.zeros(2),
+        "best_text_id": np.zeros(2, np.int64),
+        "timestamp_wins": np.zeros(2, np.int64),
+    }
+    text = diagnose(lab, "timestamps", [Call("timestamp_mass", (logits, 8), {}, value=bad)])
+    assert "first NaN/inf at index (0,)" in text and "largest |input| 998" in text
