@@ -219,7 +219,11 @@ def check(
     for r in failing:
         if r.message:
             click.echo(f"  {r.name}:")
-            for line in r.message.splitlines()[:6]:
+            lines = r.message.splitlines()
+            # the diagnosis (diagnosis.py) comes after the message: keep it even when cut
+            cut = next((n for n, line in enumerate(lines) if line.startswith("diagnosis:")), None)
+            shown = lines[:6] if cut is None or cut < 6 else lines[:4] + lines[cut : cut + 3]
+            for line in shown:
                 click.echo(f"        {line}")
     word = paint(outcome.status.upper(), fg=STATUS_COLOURS.get(outcome.status, "yellow"), bold=True)
     click.echo(
