@@ -161,6 +161,6 @@ def test_timestamp_tokens_match_generate(bundle, features, name):
 @pytest.mark.slow
 def test_the_screened_projection_kept_few_candidates(bundle, features):
     fast = fast_decode.FastWhisper.for_model(bundle.model, bundle.generation_config)
-    fast.screened.candidates.clear()
+    fast.screen().candidates.clear()
     fast_decode.greedy_ids(bundle, features["07-drink.wav"])
     assert fast.screened.candidates and max(fast.screened.candidates) < 1000

@@ -216,8 +216,11 @@ class FastWhisper:
     """Greedy decoding for one clip at a time over a (fp32 or dynamic-int8) Whisper model.
 
     Holds references to the model's modules; in fp32 it also keeps fused copies of the
-    Q/K/V weights (encoder and decoder self-attention) and of all decoder layers' cross K/V
-    weights. Build it after the weights are final (`for_model` caches one per model).
+    Q/K/V weights (encoder and decoder self-attention), of all decoder layers' cross K/V
+    weights and, from the second clip on, the int8 screen of the output projection
+    (`ScreenedArgmax`). Build it after the weights are final (`for_model` caches one per
+    model). The int8 path adds nothing of its own: it calls the quantised modules in
+    transformers' order, so its ids are those of `generate` on the same int8 copy.
     """
 
     def __init__(self, model, generation_config, max_positions: int | None = None) -> None:
@@ -245,7 +248,8 @@ class FastWhisper:
                 self.cross_w = torch.cat([p.weight for pair in kv for p in pair]).contiguous()
                 zero = torch.zeros(self.d_model)
                 self.cross_b = torch.cat([torch.cat([zero, v.bias]) for _, v in kv])
-        self.screened = ScreenedArgmax(self.proj_out.weight) if self.fp32 else None
+        self.screened: ScreenedArgmax | None = None  # built by `screen()`
+        self.clips = 0
         vocab = cfg.vocab_size
         self.allowed = torch.ones(vocab, dtype=torch.bool)
         self.allowed[list(self.rules.suppress)] = False
@@ -263,6 +267,12 @@ class FastWhisper:
         bias = torch.cat([attn.q_proj.bias * s, torch.zeros(self.d_model), attn.v_proj.bias])
         return weight.contiguous(), bias.contiguous()
 
+    def screen(self) -> ScreenedArgmax | None:
+        """The screened fp32 output projection, built on first use (~0.3 s of CPU)."""
+        if self.fp32 and self.screened is None:
+            self.screened = ScreenedArgmax(self.proj_out.weight)
+        return self.screened
+
     @classmethod
     def for_model(cls, model, generation_config) -> FastWhisper:
         fast = _BUILT.get(model)
@@ -276,9 +286,10 @@ class FastWhisper:
         """x (L, D) -> q, k, v, each (1, H, L, Dh); q already scaled.
 
         fp32: strided views of one GEMM's output. int8: the operations of transformers'
-        `WhisperAttention`, in its order and layout, because a dynamically quantised Linear
-        picks its activation scale from its input's range: a last-bit difference upstream
-        moves the whole quantisation grid, and the int8 transcript with it.
+        `WhisperAttention`, in its order, because a dynamically quantised Linear picks its
+        activation scale from its input's range: a last-bit difference upstream moves the
+        whole quantisation grid, and the int8 transcript with it. (Its `.contiguous()` copies
+        are left out: SDPA gives bit-identical results on the strided views.)
         """
         import torch.nn.functional as F
 
@@ -289,9 +300,9 @@ class FastWhisper:
             return q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
         shape = (1, L, self.heads, self.head_dim)
         x = x[None]
-        q = (attn.q_proj(x) * self.scaling).view(shape).transpose(1, 2).contiguous()
-        k = attn.k_proj(x).view(shape).transpose(1, 2).contiguous()
-        v = attn.v_proj(x).view(shape).transpose(1, 2).contiguous()
+        q = (attn.q_proj(x) * self.scaling).view(shape).transpose(1, 2)
+        k = attn.k_proj(x).view(shape).transpose(1, 2)
+        v = attn.v_proj(x).view(shape).transpose(1, 2)
         return q, k, v
 
     @staticmethod
@@ -392,7 +403,9 @@ class FastWhisper:
         suppress = torch.tensor(rules.suppress, dtype=torch.long)
         begin_suppress = torch.tensor(rules.begin_suppress, dtype=torch.long)
         stamps = TimestampState(rules) if timestamps else None
-        screened = self.screened if stamps is None else None
+        # Building the screen costs about what it saves on one clip: from the second on.
+        self.clips += 1
+        screened = self.screen() if stamps is None and self.clips > 1 else None
         out: list[int] = []
         with torch.inference_mode():
             cross = self.cross_kv(self.encode(features))
