@@ -59,7 +59,8 @@ def pending(
     learners: Iterable[str] | None = None,
     task: str | None = None,
 ) -> list[Job]:
-    """The latest counted run with kept code per learner and lab (or per lab task)."""
+    """Per learner and lab, the latest counted full check that kept its code (else the latest
+    task check that did); `task` regrades only that task of it (faster, and said so)."""
     wanted = set(learners) if learners is not None else None
     sql = (
         "SELECT r.id, r.learner, r.lab_id, r.task FROM check_runs r WHERE r.impl = 'learner' "
@@ -74,7 +75,9 @@ def pending(
             continue
         if task is not None and run_task not in (None, task):
             continue
-        latest[(learner, lab_id)] = (run_id, run_task)
+        kept = latest.get((learner, lab_id))
+        if kept is None or run_task is None or kept[1] is not None:
+            latest[(learner, lab_id)] = (run_id, run_task)
     jobs = []
     for (learner, lab_id), (run_id, run_task) in sorted(latest.items()):
         files = snapshots.files(store, run_id)
@@ -230,9 +233,8 @@ def verdicts(store: Store) -> dict[tuple[str, str], dict]:
             "NULL AND status != 'cancelled' GROUP BY learner, lab_id)"
         ).fetchall()
         latest_verified = store.conn.execute(
-            "SELECT v.learner, v.lab_id, v.run_id, v.status, v.isolation, v.heldout_seed, v.at, "
-            "v.mentor FROM verified_runs v WHERE v.id IN (SELECT MAX(id) FROM verified_runs "
-            "GROUP BY learner, lab_id)"
+            "SELECT v.learner, v.lab_id, v.run_id, v.status, v.task FROM verified_runs v "
+            "WHERE v.id IN (SELECT MAX(id) FROM verified_runs GROUP BY learner, lab_id)"
         ).fetchall()
     verified = {(r[0], r[1]): r for r in latest_verified}
     out = {}
@@ -244,7 +246,7 @@ def verdicts(store: Store) -> dict[tuple[str, str], dict]:
             mismatch = False
         else:
             v_status = v[3]
-            shown = f"{VERIFIED}: {v_status}"
+            shown = f"{VERIFIED}: {v_status}" + (f" on {v[4]} only" if v[4] else "")
             mismatch = v_status != status
         out[(learner, lab_id)] = {
             "self_reported": status,

@@ -54,13 +54,15 @@ class LabCell:
     metric_name: str | None
     metric_value: float | None
     verified: str | None = None  # a mentor's regrade of this very run; None: not regraded
+    verified_task: str | None = None  # the regrade checked only this task
 
     @property
     def verification(self) -> str | None:
         """What backs the result, in the words of docs/RELIABILITY.md: `verified: <status>`
         after a regrade here; a pass nobody regraded is `self-reported, not verified`."""
         if self.verified is not None:
-            return f"verified: {self.verified}"
+            only = f" on {self.verified_task} only" if self.verified_task else ""
+            return f"verified: {self.verified}{only}"
         return "self-reported, not verified" if self.status == "pass" else None
 
     @property
@@ -178,9 +180,9 @@ def overview(store: Store, chapter: Chapter, *, with_tasks: bool = False) -> lis
         check_ids[learner, lab_id] = run_id
     # A mentor's latest regrade of each run (harness/cohort/regrade.py), bare column again.
     verified = {
-        run_id: status
-        for run_id, status, _ in _rows(
-            store, "SELECT run_id, status, MAX(id) FROM verified_runs GROUP BY run_id"
+        run_id: (status, task)
+        for run_id, status, task, _ in _rows(
+            store, "SELECT run_id, status, task, MAX(id) FROM verified_runs GROUP BY run_id"
         )
     }
 
@@ -262,7 +264,9 @@ def overview(store: Store, chapter: Chapter, *, with_tasks: bool = False) -> lis
             )
             cell = cells.get(key)
             if cell is None:
-                cell = cells[key] = LabCell(*key[:4], *(key[4] or (None, None)), key[5])
+                cell = cells[key] = LabCell(
+                    *key[:4], *(key[4] or (None, None)), *(key[5] or (None, None))
+                )
             row_cells.append(cell)
         attempts, best = quiz.get(name, (0, None))
         texts = reflections.get(name, {})

@@ -52,6 +52,6 @@ def make_learner(store: Store, chapter, name: str, root: Path, *, status: str = 
     return run
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def learner_maker():
     return make_learner

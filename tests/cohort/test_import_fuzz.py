@@ -75,12 +75,10 @@ def _paths(node, path=()):
 
 
 @pytest.fixture(scope="module")
-def sample(chapter, tmp_path_factory):
-    from conftest import make_learner
-
+def sample(chapter, tmp_path_factory, learner_maker):
     root = tmp_path_factory.mktemp("fuzz") / "learners"
     store = Store.memory()
-    make_learner(store, chapter, "ana", root)
+    learner_maker(store, chapter, "ana", root)
     bundle = export_bundle(store, chapter, "ana", learners_root=root)
     store.close()
     targets = [p for p in _paths({"records": bundle["records"], "files": bundle["files"]})]

@@ -75,20 +75,27 @@ def test_a_forged_pass_shows_as_verified_fail_and_an_unregraded_pass_as_self_rep
     out = _mentor(tmp_path, "mentor", "regrade", "--all", "--task", "patchify", "--workers", "2")
     assert "regrading 2 lab run(s)" in out
     out = _mentor(tmp_path, "mentor", "overview")
-    assert "ana                  lab-00: self-reported pass, verified: pass" in out
-    assert "bob                  lab-00: self-reported pass, verified: fail  MISMATCH" in out
+    assert "ana                  lab-00: self-reported pass, verified: pass on patchify only" in out
+    assert (
+        "bob                  lab-00: self-reported pass, verified: fail on patchify only  MISMATCH"
+        in out
+    )
     report = _mentor(tmp_path, "mentor", "report", "--format", "md")
-    assert "pass (verified: pass)" in report and "pass (verified: fail)" in report
+    assert "pass (verified: pass on patchify only)" in report
+    assert "pass (verified: fail on patchify only)" in report
     doc = json.loads(_mentor(tmp_path, "mentor", "report", "--format", "json"))
     shown = {r["learner"]: r["lab-00_verification"] for r in doc["learners"]}
-    assert shown == {"ana": "verified: pass", "bob": "verified: fail"}
+    assert shown == {
+        "ana": "verified: pass on patchify only",
+        "bob": "verified: fail on patchify only",
+    }
     assert "verified: fail" in _mentor(tmp_path, "mentor", "report", "--format", "csv")
     timeline = _mentor(tmp_path, "mentor", "timeline", "bob")
     assert "check.verified" in timeline and "status=fail" in timeline
     store = Store(tmp_path / "mentor.db")
     from harness.cohort.evidence import store_flags
 
-    assert store_flags(store)["bob"] == ["lab-00 pass: verified: fail"]  # the TUI's flags
+    assert store_flags(store)["bob"] == ["lab-00 pass: verified: fail on patchify only"]
     rows = store.conn.execute(
         "SELECT learner, status, mentor, harness_version, isolation, heldout_seed "
         "FROM verified_runs ORDER BY learner"
@@ -141,8 +148,8 @@ def test_the_dask_path_gives_the_same_verdicts_on_a_local_cluster(chapter, bundl
     ) as cluster, distributed.Client(cluster) as client:  # fmt: skip
         rg.regrade(mentor, chapter, jobs, scheduler=client, mentor="mia")
     verdicts = rg.verdicts(mentor)
-    assert verdicts[("ana", "lab-00")]["shown"] == "verified: pass"
-    assert verdicts[("bob", "lab-00")]["shown"] == "verified: fail"
+    assert verdicts[("ana", "lab-00")]["shown"] == "verified: pass on patchify only"
+    assert verdicts[("bob", "lab-00")]["shown"] == "verified: fail on patchify only"
     assert verdicts[("bob", "lab-00")]["mismatch"]
     mentor.close()
 
