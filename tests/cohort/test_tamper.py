@@ -65,3 +65,26 @@ def test_each_bypass_is_found_and_named(tmp_path, chapter, learner_maker):
     env = {"HARNESS_DB": str(path), "HARNESS_LEARNERS": str(tmp_path / "learners")}
     out = CliRunner().invoke(main, ["mentor", "overview"], env=env).output
     assert "TAMPER: ana: check run 2" in out
+
+
+def test_a_forged_row_travels_in_a_bundle_and_the_mentor_sees_it(tmp_path, chapter, learner_maker):
+    from harness.cohort.records import export_bundle, import_bundle
+
+    path = _db(tmp_path, chapter, learner_maker)
+    _sql(
+        path,
+        "INSERT INTO check_runs (learner, lab_id, impl, task, status, passed, failed, "
+        "started_at, duration_s) VALUES ('ana', 'lab-02', 'learner', NULL, 'pass', 7, 0, "
+        "'2026-01-01', 1.0)",
+    )
+    learner = Store(path)
+    bundle = export_bundle(learner, chapter, "ana", learners_root=tmp_path / "learners")
+    learner.close()
+    mentor = Store.memory()
+    import_bundle(mentor, chapter, bundle, learners_root=tmp_path / "mentor")
+    lines = findings(mentor.conn)
+    assert lines == [
+        "ana: check run 2 ('lab-02', 'learner', None, 'pass', 7, 0) has no event in the log",
+        "ana: check run 2 says 7 passed but has 0 passing results",
+    ]
+    mentor.close()
