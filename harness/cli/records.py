@@ -86,3 +86,9 @@ def import_(ctx: Context, bundle_file: Path, key_file: Path | None) -> None:
         click.echo(f"  {line}")
     for line in result.conflicts:
         click.echo(f"  conflict: {line}")
+    from harness.cohort.tamper import findings
+
+    with ctx.store._lock:
+        bypassed = [f for f in findings(ctx.store.conn) if f.startswith(f"{result.learner}: ")]
+    for line in bypassed:  # signed by the learner, but written around their own event log
+        click.echo(f"  TAMPER: {line}")

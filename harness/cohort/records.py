@@ -54,6 +54,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import sqlite3
@@ -394,6 +395,10 @@ def verify_bundle(bundle: dict, *, chapter_id: str | None = None, key: bytes | N
         _verify_bundle(bundle, chapter_id, key)
     except RecursionError:
         raise BundleError("the bundle is nested too deeply to be a records bundle") from None
+    except ValueError as exc:  # canonical(): NaN or infinity, which JSON cannot carry
+        if isinstance(exc, BundleError):
+            raise
+        raise BundleError(f"the bundle holds a value JSON cannot carry ({exc})") from None
 
 
 LEARNER_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -533,6 +538,10 @@ def _verify_rows(records: dict, learner: str) -> None:
                         f"{table}[{i}].{col} is a {type(value).__name__}; a row holds only "
                         "text, numbers and nulls"
                     )
+                if isinstance(value, int) and not -(2**63) <= value < 2**63:
+                    raise BundleError(f"{table}[{i}].{col} is {value}, past a 64-bit integer")
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise BundleError(f"{table}[{i}].{col} is {value}, not a finite number")
             missing = [c for c, required in columns.items() if required and c not in row]
             if missing and missing != ["id"]:
                 raise BundleError(f"{table}[{i}] lacks column {missing[0]!r}")

@@ -91,7 +91,7 @@ def _counts(store: Store) -> dict[str, int]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -110,8 +110,8 @@ def test_a_hostile_resigned_bundle_is_one_bundle_error_and_changes_nothing(
         del parent[path[-1]]
     try:
         _reseal(bundle, key)
-    except RecursionError:
-        pass  # too deep to seal: imported as it is, and still refused in one line
+    except (RecursionError, ValueError):
+        pass  # too deep, or infinite: cannot be sealed; imported as it is, refused in one line
     mentor = Store.memory()
     root = tmp_path_factory.mktemp("mentor")
     before = _counts(mentor)
