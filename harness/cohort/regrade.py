@@ -97,7 +97,19 @@ def pending(
 
 
 def grade_job(job: Job) -> dict:
-    """The worker's task: grade the snapshot in the sandbox; return data, write no record."""
+    """The worker's task: grade the snapshot in the sandbox; return data, write no record.
+    A failure of the harness itself comes back as an `error` result, never as a lost job."""
+    try:
+        return _grade(job)
+    except Exception as exc:  # recorded as what it is: the regrade could not grade this code
+        return {
+            "run_id": job.run_id, "status": "error", "results": [], "isolation": "none",
+            "message": f"the regrade could not run: {type(exc).__name__}: {exc}",
+            "heldout_seed": job.heldout_seed, "duration_s": 0.0, "similarity": {},
+        }  # fmt: skip
+
+
+def _grade(job: Job) -> dict:
     from harness.chapter import load_chapter
     from harness.grading.checks import run_checks
 
@@ -153,7 +165,14 @@ def _dask(jobs: list[Job], scheduler: str | object) -> Iterator[tuple[Job, dict]
         raise RuntimeError(
             "--scheduler needs Dask distributed: pip install -e '.[cluster]'"
         ) from None
-    client = scheduler if hasattr(scheduler, "submit") else Client(scheduler)
+    try:
+        client = scheduler if hasattr(scheduler, "submit") else Client(scheduler, timeout=30)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise RuntimeError(
+            f"cannot reach the Dask scheduler at {scheduler} ({exc}); start one "
+            "(`dask scheduler`, then `dask worker tcp://HOST:PORT` on each machine) or drop "
+            "--scheduler to grade on local processes"
+        ) from None
     try:
         futures = {client.submit(grade_job, job, pure=False): job for job in jobs}
         for future in dask_completed(list(futures)):

@@ -134,19 +134,23 @@ def test_regrade_equals_a_direct_check_of_the_same_code_with_the_same_seed(
     mentor.close()
 
 
-def test_the_dask_path_gives_the_same_verdicts_on_a_local_cluster(chapter, bundles, tmp_path):
+def test_the_dask_path_gives_the_same_verdicts_on_a_local_cluster(bundles, tmp_path):
+    """`--scheduler tcp://…` end to end: a LocalCluster on loopback, its workers grading in
+    their own processes, this process writing every record."""
     distributed = pytest.importorskip("distributed", reason="dask[distributed] is in .[dev]")
-    from harness.cohort.records import read_bundle
-
-    mentor = Store.memory()
     for path in bundles:
-        import_bundle(mentor, chapter, read_bundle(path), learners_root=tmp_path / "m")
-    jobs = rg.pending(mentor, chapter, task="patchify")
+        _mentor(tmp_path, "import", str(path))
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
         dashboard_address=None,
-    ) as cluster, distributed.Client(cluster) as client:  # fmt: skip
-        rg.regrade(mentor, chapter, jobs, scheduler=client, mentor="mia")
+    ) as cluster:  # fmt: skip
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        out = _mentor(
+            tmp_path, "mentor", "regrade", "--all", "--task", "patchify", "--scheduler", address
+        )
+    assert f"regrading 2 lab run(s) on Dask at {address}" in out
+    mentor = Store(tmp_path / "mentor.db")
     verdicts = rg.verdicts(mentor)
     assert verdicts[("ana", "lab-00")]["shown"] == "verified: pass on patchify only"
     assert verdicts[("bob", "lab-00")]["shown"] == "verified: fail on patchify only"
