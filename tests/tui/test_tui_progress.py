@@ -175,3 +175,22 @@ async def test_a_reread_hint_opens_the_page_at_its_section(make):
         await pilot.pause()
         assert isinstance(app.screen, ReaderScreen)
         assert app.screen.section == first.id.split("#")[1]
+
+
+async def test_toasts_stay_small_at_80x24(make):
+    """Friction: toasts covered a third of an 80x24 screen."""
+    from textual.widgets._toast import Toast
+
+    app = make()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        for title in ("checks", "run", "quiz"):
+            app.notify(
+                "lab-00 checks: fail (1/2 passed), and a long message that wraps " * 2, title=title
+            )
+        await pilot.pause()
+        await pilot.pause()
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) == 3
+        covered = sum(t.region.width * t.region.height for t in toasts)
+        assert covered <= 80 * 24 // 5, [t.region for t in toasts]
