@@ -11,7 +11,13 @@ import click
 
 from harness.chapter import Lab
 from harness.cli import main
-from harness.cli.check import STATUS_COLOURS, LiveLine, supports_progress, task_order
+from harness.cli.check import (
+    STATUS_COLOURS,
+    LiveLine,
+    capture_lab,
+    supports_progress,
+    task_order,
+)
 from harness.cli.common import Context, paint
 from harness.learners import lab_dir
 from harness.progress import lab_progress
@@ -23,8 +29,13 @@ def _check_task(ctx: Context, lab: Lab, learner: str, task: str) -> Any:
 
     live = LiveLine()
     extra = {"on_progress": live} if supports_progress(run_checks) else {}
+    graded = capture_lab(ctx, lab, learner)
     outcome = run_checks(ctx.chapter, lab.id, learner=learner, task=task, store=ctx.store, **extra)
     live.close()
+    if graded and getattr(outcome, "run_id", None) is not None:  # for a mentor's regrade
+        from harness.cohort.snapshots import record
+
+        record(ctx.store, outcome.run_id, graded)
     return outcome
 
 
