@@ -88,6 +88,9 @@ class HarnessApp(App[None]):
         """Say how a background job ended, whatever screen the learner is on."""
         if event != "finished":
             return
+        home = self._home()
+        if home is not None and self.screen is home:
+            home.refresh_status()  # the labs' task counts move while the learner looks
         outcome, error = payload  # type: ignore[misc]
         noun = "checks" if job.kind == "check" else "run"
         if outcome is None:

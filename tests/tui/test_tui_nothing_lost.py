@@ -101,6 +101,9 @@ async def test_leaving_the_lab_screen_does_not_cancel_a_check(make, store, slow_
         assert not calls[0]["cancel"].is_set()
         assert store.last_check_run(LEARNER, "lab-00")["status"] == "pass"
         assert not app.screen.query_one("#job-status", Static).display
+        await pilot.press("escape")  # home counts the task the background check passed
+        await pilot.pause()
+        assert "lab-00  1/2 tasks" in text(app.screen, "#lab-progress")
         app.run_command_line("/lab lab-00")
         await pilot.pause()
         assert "last check (learner, all tasks): pass" in text(app.screen, "#check-summary")
@@ -305,3 +308,23 @@ async def test_a_stub_training_run_says_what_is_missing_not_a_traceback(make, mo
         status = text(app.screen, "#run-status")
         assert "run failed" in status and "not implemented yet" in status
         assert "Traceback" not in status and "the run the process" not in status
+
+
+async def test_quitting_while_a_check_runs_asks_first(make, slow_checks):
+    release, started, calls = slow_checks
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("/check lab-00")
+        await pilot.pause()
+        assert started.wait(5)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "lab-00 check still running will be stopped" in str(
+            app.screen.query_one("#confirm-text", Static).render()
+        )
+        await pilot.press("n")
+        await pilot.pause()
+        assert not calls[0]["cancel"].is_set()
+        release.set()
+        await app.workers.wait_for_complete()
