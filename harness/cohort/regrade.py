@@ -35,6 +35,7 @@ from harness.grading.similarity import SIMILARITY_FLAG
 from harness.store import Store, now
 
 VERIFIED = "verified"
+REFERENCE = "(reference)"  # not a learner name: similarity to the reference solution
 SELF_REPORTED = "self-reported, not verified"
 
 
@@ -294,7 +295,8 @@ def verification_flags(store: Store) -> list[tuple[str, str]]:
         ).fetchall()
     for lab_id, task, a, b, score in pairs:
         out.append((a, f"similar code to {b}: {lab_id} {task} {score:.0%}"))
-        out.append((b, f"similar code to {a}: {lab_id} {task} {score:.0%}"))
+        if b != REFERENCE:
+            out.append((b, f"similar code to {a}: {lab_id} {task} {score:.0%}"))
     return out
 
 
@@ -302,11 +304,19 @@ def cohort_similarity(
     store: Store, chapter: Chapter, *, threshold: float = SIMILARITY_FLAG
 ) -> list[dict]:
     """Pairwise copy similarity between learners' latest graded code per lab task
-    (containment of the smaller in the larger, winnowed fingerprints); pairs at or above
-    `threshold` are stored in `cohort_similarity` and returned, highest first."""
+    (containment of the smaller in the larger, winnowed fingerprints), and of each learner's
+    code in the reference solution, measured here from the kept code (the learner's machine
+    reports its own, which a mentor cannot trust); pairs at or above `threshold` are stored
+    in `cohort_similarity` (the reference as learner_b = REFERENCE) and returned, highest
+    first."""
     import ast
 
-    from harness.grading.similarity import MIN_FINGERPRINTS, fingerprints, task_source
+    from harness.grading.similarity import (
+        MIN_FINGERPRINTS,
+        fingerprints,
+        reference_fingerprints,
+        task_source,
+    )
 
     prints: dict[tuple[str, str], dict[str, set[int]]] = {}
     for job in pending(store, chapter):
@@ -324,7 +334,20 @@ def cohort_similarity(
                 prints.setdefault((job.lab_id, task.id), {})[job.learner] = fp
     flagged = []
     at = now()
+    references: dict[str, set[int]] = {}
     for (lab_id, task_id), by_learner in sorted(prints.items()):
+        if lab_id not in references:
+            try:
+                references[lab_id] = reference_fingerprints(chapter.lab(lab_id))
+            except (OSError, SyntaxError, ValueError):
+                references[lab_id] = set()
+        for a, fa in sorted(by_learner.items()):
+            score = round(len(fa & references[lab_id]) / len(fa), 3)
+            if score >= threshold:
+                flagged.append(
+                    {"lab_id": lab_id, "task": task_id, "learner_a": a, "learner_b": REFERENCE,
+                     "similarity": score, "at": at}
+                )  # fmt: skip
         for a, b in combinations(sorted(by_learner), 2):
             fa, fb = by_learner[a], by_learner[b]
             score = round(len(fa & fb) / min(len(fa), len(fb)), 3)

@@ -102,6 +102,8 @@ def test_a_forged_pass_shows_as_verified_fail_and_an_unregraded_pass_as_self_rep
     ).fetchall()
     assert [(r[0], r[1], r[2]) for r in rows] == [("ana", "pass", "mia"), ("bob", "fail", "mia")]
     assert all(r[3] and r[4] in ("bwrap", "none") and r[5] is not None for r in rows)
+    pairs = store.conn.execute("SELECT learner_a, learner_b FROM cohort_similarity").fetchall()
+    assert pairs == []  # an independent alternative and a one-bug file: nobody copied
     kinds = [e["kind"] for e in store.events("bob")]
     assert "check.verified" in kinds
     store.close()
@@ -193,4 +195,28 @@ def test_regrade_of_real_bundles_equals_the_learners_harness_check(tmp_path):
         assert status == run[1]
         assert [(r["name"], r["status"]) for r in json.loads(results)] == direct
         learner.close()
+    mentor.close()
+
+
+def test_copies_between_learners_and_of_the_reference_are_flagged(chapter, tmp_path):
+    """Measured on the mentor's machine from the kept code: carl hands in ana's file, dora
+    the reference's own functions (nn.py holds them)."""
+    mentor = Store.memory()
+    for name, code in (
+        ("ana", CORRECT),
+        ("carl", CORRECT),
+        ("dora", (LAB / "nn.py").read_bytes()),
+    ):
+        mentor.add_learner(name)
+        run = mentor.record_check_run(
+            learner=name, lab_id="lab-00", impl="learner", task=None, status="pass", results=[]
+        )
+        record(mentor, run, {"tiny_vit.py": code})
+    flagged = rg.cohort_similarity(mentor, chapter)
+    pairs = {(f["learner_a"], f["learner_b"], f["task"]) for f in flagged}
+    assert ("ana", "carl", "patchify") in pairs
+    assert ("dora", rg.REFERENCE, "patchify") in pairs
+    assert not any("ana" in p and "dora" in p for p in pairs)
+    flags = dict(rg.verification_flags(mentor))
+    assert "similar code to (reference): lab-00" in flags["dora"]
     mentor.close()
