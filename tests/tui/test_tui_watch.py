@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 from textual.widgets import Select, Static, TabbedContent
 
-import harness.tui.screens.lab as lab_screen
+import harness.tui.screens.lab_watch as lab_screen
 from harness.learners import lab_dir
 from harness.store import CheckResult
 from harness.tui.screens.lab import LabScreen
