@@ -13,8 +13,8 @@ from harness.store import Store
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from browser import Chromium, find_chromium  # noqa: E402
 from fixture_cohort import build_fixture_cohort  # noqa: E402
+from headless_chromium import Chromium, find_chromium  # noqa: E402
 
 GENERATED_AT = "2026-11-30 10:00 UTC"
 
