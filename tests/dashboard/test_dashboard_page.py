@@ -145,12 +145,17 @@ def test_the_cli_writes_the_page(tmp_path, monkeypatch):
     assert report.output.startswith("<!doctype html>")
 
 
-def test_mastery_agrees_with_the_learning_model(fixture_store, board, chapter):
-    """Same evidence, same posterior as harness.learning.mastery; only the gathering differs."""
+def test_mastery_agrees_with_the_learning_model(board, chapter):
+    """Same evidence, same posterior as harness.learning.mastery; only the gathering differs.
+    The learning model keeps running counts in the store, so it gets a store of its own."""
+    from fixture_cohort import build_fixture_cohort
+
     from harness.learning import mastery
     from harness.learning.quiz import load_bank
 
-    engine = mastery.cohort_mastery(fixture_store, chapter, load_bank(chapter.quiz_bank))
+    store = Store.memory()
+    build_fixture_cohort(store, chapter)
+    engine = mastery.cohort_mastery(store, chapter, load_bank(chapter.quiz_bank))
     assert list(board.mastery) == list(engine)
     for learner, rows in engine.items():
         for ours, theirs in zip(board.mastery[learner], rows, strict=True):
