@@ -71,6 +71,9 @@ class Recorder:
     def _record(self, name: str, args: tuple, kwargs: dict, timeout: float | None):
         call = Call(name, args, kwargs)
         if len(self.calls) < 5 * MAX_CALLS:
+            # a snapshot: checks perturb their arrays in place after the call (finite
+            # differences), and the replay must see what the learner's code saw
+            call.args, call.kwargs = _snapshot(args), _snapshot(kwargs)
             self.calls.append(call)
         try:
             if timeout is None:
@@ -86,6 +89,18 @@ class Recorder:
         calls = list(self.calls)
         self.calls.clear()
         return calls
+
+
+def _snapshot(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(_snapshot(v) for v in value)
+    if isinstance(value, list):
+        return [_snapshot(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
 
 
 class _TimedRecorder:
@@ -185,6 +200,10 @@ def same(learner, other) -> bool:
         )
     if learner is None or isinstance(learner, str):
         return learner == other
+    if isinstance(learner, np.ndarray) and isinstance(other, np.ndarray):
+        kinds = {learner.dtype.kind, other.dtype.kind}
+        if kinds == {"f"} and learner.dtype != other.dtype:
+            return False  # float32 vs float64 is a difference the checks grade
     try:
         a = np.asarray(learner, dtype=np.float64)
         b = np.asarray(other, dtype=np.float64)
@@ -375,6 +394,38 @@ def block_divergence(lab: Lab, calls: list[Call], impl) -> list[str]:
     return lines
 
 
+LOG_MEL_TOL = 1e-4
+
+
+def log_mel_divergence(lab: Lab, calls: list[Call], impl) -> list[str]:
+    """Lab 02: the learner's optional `log_mel_stages` against the reference's, stage by
+    stage, on the first log-mel input the check gave; names the first stage that departs."""
+    call = next((c for c in calls if c.fn == "log_mel_spectrogram"), None)
+    ref = _reference(lab)
+    if call is None or impl is None or not hasattr(ref, "log_mel_stages"):
+        return []
+    try:
+        mine = impl.log_mel_stages(*call.args, **call.kwargs)
+    except LearnerError as exc:
+        if exc.kind in ("not_implemented", "raised") and "log_mel_stages" in str(exc):
+            return ["(write the optional log_mel_stages and a failing log_mel check names the "
+                    "first stage of your front end that departs from Whisper's)"]  # fmt: skip
+        return []
+    if not isinstance(mine, dict):
+        return []
+    want = ref.log_mel_stages(*call.args, **call.kwargs)
+    rows = []
+    for stage, expected in want.items():
+        got = mine.get(stage)
+        rows.append((stage, "missing" if got is None else _rel(got, expected)))
+    lines = [f"log-mel stage by stage on input {_describe(call.args)} (relative error):"]
+    lines += [f"  {s:<10} {e:.2e}" if isinstance(e, float) else f"  {s:<10} {e}" for s, e in rows]
+    first = next((s for s, e in rows if not isinstance(e, float) or e > LOG_MEL_TOL), None)
+    if first:
+        lines.append(f"first divergence: {first}")
+    return lines
+
+
 def info_nce_terms(lab: Lab, calls: list[Call]) -> list[str]:
     """Lab 01: the learner's loss against the reference's two InfoNCE terms and their mixes."""
     call = next((c for c in calls if c.fn == "info_nce" and c.error is None), None)
@@ -438,6 +489,8 @@ def _diagnose(lab: Lab, task: str, calls: list[Call], impl, deadline: float) -> 
             lines.append(f"  (or, on these inputs alike: '{other.title}'. Hint: {other.hint})")
     if task == "block" and entry is None:
         lines += block_divergence(lab, calls, impl)
+    if task == "log_mel" and entry is None:
+        lines += log_mel_divergence(lab, calls, impl)
     if task == "info_nce" and entry is None:
         lines += info_nce_terms(lab, calls)
     if entry is None:

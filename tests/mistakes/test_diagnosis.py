@@ -86,3 +86,23 @@ def test_nan_is_located_where_the_reference_is_finite():
     }
     text = diagnose(lab, "timestamps", [Call("timestamp_mass", (logits, 8), {}, value=bad)])
     assert "first NaN/inf at index (0,)" in text and "largest |input| 998" in text
+
+
+def test_log_mel_stages_name_the_first_stage_that_departs():
+    from labs.x2_multimodal.lab02 import whisper_lab as ref
+
+    lab = CHAPTER.lab("lab-02")
+    audio = (np.random.default_rng(4).standard_normal(16_000) * 0.1).astype(np.float32)
+
+    def symmetric_window(*args, **kwargs):
+        stages = ref.log_mel_stages(*args, **kwargs)
+        stages["windowed"] = stages["frames"] * np.hanning(400)  # the symmetric Hann
+        return {**stages, "features": stages["features"] + 0.01}
+
+    impl = type("Impl", (), {"log_mel_stages": staticmethod(symmetric_window)})
+    calls = [Call("log_mel_spectrogram", (audio,), {"n_samples": None}, value=None)]
+    from harness.grading.diagnosis import log_mel_divergence
+
+    lines = log_mel_divergence(lab, calls, impl)
+    assert lines[-1] == "first divergence: windowed"
+    assert any(line.split()[0] == "padded" and float(line.split()[1]) == 0.0 for line in lines[1:])

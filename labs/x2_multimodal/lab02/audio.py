@@ -168,4 +168,36 @@ def log_mel_spectrogram(
     return (log_mel + 4.0) / 4.0
 
 
+LOG_MEL_STAGES = ("padded", "frames", "windowed", "power", "mel", "log", "clamped", "features")
+
+
+def log_mel_stages(
+    audio: np.ndarray,
+    n_samples: int | None = 480_000,
+    n_mels: int = 80,
+    sample_rate: int = 16_000,
+    n_fft: int = 400,
+    hop_length: int = 160,
+) -> dict[str, np.ndarray]:
+    """Every intermediate of `log_mel_spectrogram`, by name (LOG_MEL_STAGES), for diagnosis:
+    padded (N,), frames and windowed (T, n_fft), power (T, F), then mel, log, clamped and
+    features (n_mels, T). Slower than the fused version: it keeps every frame."""
+    x = np.asarray(audio, dtype=np.float32).reshape(-1)
+    padded = pad_or_trim(x, n_samples) if n_samples is not None else x
+    n_frames = padded.size // hop_length
+    reflected = np.pad(padded, n_fft // 2, mode="reflect")
+    frames = np.lib.stride_tricks.sliding_window_view(reflected, n_fft)[::hop_length][:n_frames]
+    windowed = frames * hann_window(n_fft).astype(np.float64)
+    spectrum = np.fft.rfft(windowed, axis=-1)
+    power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
+    mel = _cached_filters(sample_rate, n_fft, n_mels) @ power.T
+    log = np.log10(np.maximum(mel, LOG_FLOOR))
+    clamped = np.maximum(log, log.max() - DYNAMIC_RANGE)
+    return {
+        "padded": padded, "frames": np.ascontiguousarray(frames), "windowed": windowed,
+        "power": power, "mel": mel, "log": log, "clamped": clamped,
+        "features": (clamped + 4.0) / 4.0,
+    }  # fmt: skip
+
+
 # --- WAV in ---------------------------------------------------------------------------------

@@ -16,13 +16,19 @@ Nothing here imports torch: the model lives in `whisper_model.py` / `decoding.py
 from __future__ import annotations
 
 from labs.x2_multimodal.lab02.alignment import alignment_matrix, dtw_path, median_filter
-from labs.x2_multimodal.lab02.audio import frame_arithmetic, log_mel_spectrogram, mel_filters
+from labs.x2_multimodal.lab02.audio import (
+    frame_arithmetic,
+    log_mel_spectrogram,
+    log_mel_stages,
+    mel_filters,
+)
 from labs.x2_multimodal.lab02.timestamps import segments_from_tokens, timestamp_mass
 
 __all__ = [
     "frame_arithmetic",
     "mel_filters",
     "log_mel_spectrogram",
+    "log_mel_stages",
     "median_filter",
     "alignment_matrix",
     "dtw_path",

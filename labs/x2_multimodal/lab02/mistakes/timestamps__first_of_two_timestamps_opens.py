@@ -1,7 +1,7 @@
 """MISTAKE: of two timestamps in a row, the first one opens
 
 task: timestamps
-caught_by: test_segments_by_hand_and_against_transformers
+caught_by: test_segments_by_hand
 why: the contract: two timestamps with no text between, the later one opens (Whisper emits an
   end and a start).
 hint: a timestamp that does not close a segment (re)opens one at its own time.

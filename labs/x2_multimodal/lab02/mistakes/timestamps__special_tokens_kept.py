@@ -1,7 +1,7 @@
 """MISTAKE: special tokens kept as text
 
 task: timestamps
-caught_by: test_segments_by_hand_and_against_transformers
+caught_by: test_segments_by_hand
 why: ids from eot up to timestamp_begin are special tokens (<|endoftext|>, <|notimestamps|>...)
   and are skipped.
 hint: skip ids in [eot, timestamp_begin).

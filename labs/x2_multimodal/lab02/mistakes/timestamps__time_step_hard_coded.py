@@ -1,7 +1,7 @@
 """MISTAKE: time_step hard-coded to 0.02
 
 task: timestamps
-caught_by: test_segments_by_hand_and_against_transformers
+caught_by: test_segments_by_hand
 why: time_step is an argument (another model or chunk length has another step); hard-coding 0.02
   ignores it.
 hint: use time_step.
