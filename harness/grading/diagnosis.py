@@ -381,17 +381,18 @@ def block_divergence(lab: Lab, calls: list[Call], impl) -> list[str]:
             rows.append((stage, _rel(compute(), expected)))
         except Exception as exc:  # noqa: BLE001 - the learner's component may not exist yet
             rows.append((stage, f"not run ({type(exc).__name__})"))
-    lines = ["stage by stage, your components on the reference's own inputs (relative error):"]
-    lines += [f"  {s:<38} {e:.2e}" if isinstance(e, float) else f"  {s:<38} {e}" for s, e in rows]
+    table = ["stage by stage, your components on the reference's own inputs (relative error):"]
+    table += [f"  {s:<38} {e:.2e}" if isinstance(e, float) else f"  {s:<38} {e}" for s, e in rows]
     first = next((s for s, e in rows if isinstance(e, float) and e > 1e-6), None)
     if first and first != "block output":
-        lines.append(f"first divergence: {first}")
-    elif first == "block output":
-        lines.append(
-            "first divergence: the composition (your layernorm and attention agree with the "
-            "reference): look at the residual adds, LN2's place, the MLP and GELU"
-        )
-    return lines
+        return [f"diagnosis: first divergence: {first}", *table]
+    if first == "block output":
+        return [
+            "diagnosis: first divergence: the composition (your layernorm and attention agree "
+            "with the reference): look at the residual adds, LN2's place, the MLP and GELU",
+            *table,
+        ]
+    return table
 
 
 LOG_MEL_TOL = 1e-4
@@ -418,12 +419,10 @@ def log_mel_divergence(lab: Lab, calls: list[Call], impl) -> list[str]:
     for stage, expected in want.items():
         got = mine.get(stage)
         rows.append((stage, "missing" if got is None else _rel(got, expected)))
-    lines = [f"log-mel stage by stage on input {_describe(call.args)} (relative error):"]
-    lines += [f"  {s:<10} {e:.2e}" if isinstance(e, float) else f"  {s:<10} {e}" for s, e in rows]
+    table = [f"log-mel stage by stage on input {_describe(call.args)} (relative error):"]
+    table += [f"  {s:<10} {e:.2e}" if isinstance(e, float) else f"  {s:<10} {e}" for s, e in rows]
     first = next((s for s, e in rows if not isinstance(e, float) or e > LOG_MEL_TOL), None)
-    if first:
-        lines.append(f"first divergence: {first}")
-    return lines
+    return [f"diagnosis: first divergence: {first}", *table] if first else table
 
 
 def info_nce_terms(lab: Lab, calls: list[Call]) -> list[str]:
@@ -453,15 +452,18 @@ def info_nce_terms(lab: Lab, calls: list[Call]) -> list[str]:
         "the sum of both terms": rows + cols,
         "the sum over the batch, not the mean": (rows + cols) / 2 * b,
     }
-    lines = [f"your loss {loss:.6g} on {logits.shape} logits against the InfoNCE terms:"]
+    table = [f"your loss {loss:.6g} on {logits.shape} logits against the InfoNCE terms:"]
     for name, value in candidates.items():
-        lines.append(f"  {name:<48} {value:.6g}")
+        table.append(f"  {name:<48} {value:.6g}")
     match = [n for n, v in candidates.items() if abs(v - loss) <= 1e-6 * max(1.0, abs(v))]
     if match and match[0].endswith("(the contract)"):
         return []  # the loss is right here; the failure is elsewhere (gradient, errors)
-    if match:
-        lines.append(f"your loss equals {match[0]}")
-    return lines
+    head = (
+        f"diagnosis: your loss equals {match[0]}"
+        if match
+        else "diagnosis: your loss is none of these mixes of the InfoNCE terms"
+    )
+    return [head, *table]
 
 
 def diagnose(lab: Lab, task: str | None, calls: list[Call], impl=None) -> str:
@@ -494,5 +496,9 @@ def _diagnose(lab: Lab, task: str, calls: list[Call], impl, deadline: float) -> 
     if task == "info_nce" and entry is None:
         lines += info_nce_terms(lab, calls)
     if entry is None:
-        lines += [f"sanity: {s}" for s in sanity(calls, ref)]
+        found_sane = sanity(calls, ref)
+        if found_sane and not lines:
+            lines.append(f"diagnosis: {found_sane[0]}")
+            found_sane = found_sane[1:]
+        lines += [f"sanity: {s}" for s in found_sane]
     return "\n".join(lines)

@@ -66,13 +66,13 @@ def test_block_divergence_points_at_the_composition_when_components_agree():
     x = rng.normal(size=(2, 4, d))
     calls = [Call("block", (x, p, 2, None), {}, value=mistake.block(x, p, 2, None))]
     lines = block_divergence(lab, calls, mistake)
-    assert "first divergence: the composition" in lines[-1]
+    assert lines[0].startswith("diagnosis: first divergence: the composition")
     broken = module_of("lab-00", "block__relu_instead_of_gelu")
     broken_ln = type("Impl", (), {
         "layernorm": staticmethod(lambda x, g, b, eps=1e-5: (x * 0.0, None)),
         "attention": staticmethod(broken.attention)})  # fmt: skip
     lines = block_divergence(lab, calls, broken_ln)
-    assert lines[-1] == "first divergence: layernorm (LN1 of x)"
+    assert lines[0] == "diagnosis: first divergence: layernorm (LN1 of x)"
 
 
 def test_nan_is_located_where_the_reference_is_finite():
@@ -104,5 +104,5 @@ def test_log_mel_stages_name_the_first_stage_that_departs():
     from harness.grading.diagnosis import log_mel_divergence
 
     lines = log_mel_divergence(lab, calls, impl)
-    assert lines[-1] == "first divergence: windowed"
+    assert lines[0] == "diagnosis: first divergence: windowed"
     assert any(line.split()[0] == "padded" and float(line.split()[1]) == 0.0 for line in lines[1:])
