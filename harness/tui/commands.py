@@ -94,6 +94,26 @@ def parse_command(text: str, chapter: Chapter) -> Command:
         raise CommandError(str(exc)) from None
 
 
+def completions(chapter: Chapter) -> list[str]:
+    """Every whole command line the chapter allows, shortest first within each verb: what
+    the command bar offers to complete (the first that starts with what was typed)."""
+    lines: list[str] = []
+    for verb in VERBS:
+        if verb == "read":
+            lines += [f"/read {item.id}" for item in chapter.items]
+        elif verb in ("lab", "run"):
+            lines += [f"/{verb} {lab.id}" for lab in chapter.labs]
+        elif verb == "check":
+            for lab in chapter.labs:
+                lines.append(f"/check {lab.id}")
+                lines += [f"/check {lab.id} {task.id}" for task in lab.tasks]
+        elif verb == "quiz":
+            lines.append(f"/quiz {chapter.quiz_id}")
+        else:
+            lines.append(f"/{verb}")
+    return lines
+
+
 def from_next_step(command: str) -> str:
     """Map progress.next_step's shell command (`harness read theory-01`) to a TUI command."""
     words = command.split()

@@ -70,3 +70,14 @@ def test_read_can_name_a_section(chapter):
     assert parse_command("/read theory-02", chapter) == Command("read", "theory-02")
     with pytest.raises(CommandError, match="theory-9"):
         parse_command("/read theory-9#x", chapter)
+
+
+def test_the_command_line_completes_what_the_chapter_allows(chapter):
+    from harness.tui.commands import completions
+
+    lines = completions(chapter)
+    assert "/read theory-02" in lines and "/check lab-00 patchify" in lines
+    assert lines.index("/check lab-00") < lines.index("/check lab-00 patchify")
+    assert "/quiz X2" in lines and "/next" in lines
+    for line in lines:  # every completion is a command the line accepts
+        parse_command(line, chapter)

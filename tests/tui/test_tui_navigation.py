@@ -242,3 +242,15 @@ def test_every_binding_has_a_description():
     for cls in classes:
         for binding in cls.__dict__.get("BINDINGS", []):
             assert isinstance(binding, Binding) and binding.description, (cls, binding)
+
+
+async def test_typing_a_prefix_offers_the_rest_and_right_arrow_takes_it(make):
+    app = make()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash")
+        for key in "che":
+            await pilot.press(key)
+        await pilot.pause(0.3)
+        await pilot.press("right")
+        await pilot.pause()
+        assert app.screen.query_one("#command-bar").value == "/check lab-00"

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from harness.tui.commands import completions
 from harness.tui.widgets.command_bar import CommandBar
 from harness.tui.widgets.job_status import JobStatus
 
@@ -18,7 +19,7 @@ class HarnessScreen(Screen):
         yield Header()
         yield from self.compose_body()
         yield JobStatus(id="job-status")
-        yield CommandBar()
+        yield CommandBar(completions(self.app.chapter))  # type: ignore[attr-defined]
         yield Footer()
 
     def compose_body(self) -> ComposeResult:

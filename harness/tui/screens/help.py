@@ -12,7 +12,7 @@ from textual.widgets import Static
 from harness.tui.commands import VERBS
 
 KEYS = [
-    ("/", "open the command line"),
+    ("/", "open the command line (it offers to complete; right arrow takes the offer)"),
     ("ctrl+p", "command palette: every action, searchable"),
     ("escape", "back to the previous screen"),
     ("ctrl+l", "switch or add a learner"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.suggester import SuggestFromList
 from textual.widgets import Input
 
 
@@ -22,12 +23,15 @@ class CommandBar(Input):
 
     BINDINGS = [Binding("escape", "leave", "Leave the command line")]
 
-    def __init__(self) -> None:
+    def __init__(self, completions: list[str] | None = None) -> None:
+        """`completions`: whole command lines to offer as the learner types (right arrow
+        takes the one shown)."""
         super().__init__(
             placeholder="/ for a command: /next  /read theory-01  /check lab-00  /quiz X2  /help",
             id="command-bar",
             compact=True,
             select_on_focus=False,
+            suggester=SuggestFromList(completions, case_sensitive=False) if completions else None,
         )
 
     def open(self) -> None:
