@@ -243,31 +243,38 @@ def test_in_the_sandbox_learner_code_sees_only_its_own_folder(chapter, store, le
 # --- the whole tree ends with the harness ---------------------------------------------------
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
-def test_every_signal_that_ends_harness_check_ends_the_whole_tree(
-    cli, learner, store, sig, lingering
-):
-    learner("loop")
-    store.close()
+def signal_mid_flight(cli, folder: Path, args: list[str], sig: signal.Signals) -> int:
+    """Start `harness ARGS`, wait until a process of the learner's runs, send `sig`; return
+    the exit code once the harness has ended."""
     proc = subprocess.Popen(
-        [cli.executable, "check", "lab-00", "--learner", "ana"],
+        [cli.executable, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=os.environ.copy(),
         start_new_session=True,
     )
     deadline = time.monotonic() + 20
-    while not lingering_now(learner.folder) and time.monotonic() < deadline:
+    while not lingering_now(folder) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert lingering_now(learner.folder), "the learner's worker never started"
+    assert lingering_now(folder), "no process of the learner's code ever started"
+    time.sleep(0.3)
     proc.send_signal(sig)
-    proc.wait(timeout=10)
+    return proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
+def test_every_signal_that_ends_harness_check_ends_the_whole_tree(
+    cli, learner, store, sig, lingering
+):
+    learner("loop")
+    store.close()
+    code = signal_mid_flight(cli, learner.folder, ["check", "lab-00", "--learner", "ana"], sig)
     ended = time.monotonic()
     left = lingering()
     assert not left, f"still running after {sig.name}: {left}"
     assert time.monotonic() - ended < 2.5
     if sig != signal.SIGKILL:
-        assert proc.returncode != 0
+        assert code != 0
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
@@ -276,20 +283,7 @@ def test_a_signal_that_ends_harness_run_ends_the_experiment_too(
 ):
     learner("hang_train")
     store.close()
-    proc = subprocess.Popen(
-        [cli.executable, "run", "lab-00", "--learner", "ana"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=os.environ.copy(),
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 20
-    while not lingering_now(learner.folder) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert lingering_now(learner.folder), "the run's child never started"
-    time.sleep(0.5)
-    proc.send_signal(sig)
-    proc.wait(timeout=10)
+    signal_mid_flight(cli, learner.folder, ["run", "lab-00", "--learner", "ana"], sig)
     ended = time.monotonic()
     assert not lingering(), f"the experiment outlived {sig.name}"
     assert time.monotonic() - ended < 2.5
