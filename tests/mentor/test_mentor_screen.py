@@ -42,6 +42,8 @@ async def _cohort_and_feedback(app: MentorOnly, store) -> None:
         assert "see [b]this[/b]" in _text(screen, "#mentor-detail")
         assert "[x] lab-00 checks pass" in _text(screen, "#mentor-detail")
         assert "lab-00: 1/5 tasks, next: layernorm" in _text(screen, "#mentor-detail")
+        detail = _text(screen, "#mentor-detail")
+        assert "lab-00 last check: pass (self-reported, not verified)" in detail  # issue 13
         assert "check.run" in _text(screen, "#mentor-events")
 
         await pilot.press("down")

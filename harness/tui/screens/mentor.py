@@ -156,6 +156,11 @@ class MentorScreen(HarnessScreen):
         lines += [f"  ⚑ {flag}" for flag in self.flags.get(name, [])]
         lines += [f"  {'[x]' if e.done else '[ ]'} {e.label}: {e.detail}" for e in st.dod]
         lines += [f"  {lab.summary()}" for lab in row.tasks]
+        lines += [  # what backs each lab's last full check (issue 13)
+            f"  {cell.lab_id} last check: {cell.status} ({cell.verification})"
+            for cell in row.labs
+            if getattr(cell, "verification", None) is not None
+        ]
         lines += [
             f"  {cell.lab_id} last run: {cell.metric_name}={mentor._number(cell.metric_value)}"
             for cell in row.labs
