@@ -73,6 +73,9 @@ def make_cohort(chapter, n: int, tmp: Path) -> tuple[Store, dict[tuple[str, str]
     return mentor, truth
 
 
+WRONG: list[tuple] = []  # verdicts that did not match the code: the bench then fails
+
+
 def timed(label: str, mentor: Store, chapter, jobs, truth, **where) -> float:
     t0 = time.perf_counter()
     results = rg.regrade(mentor, chapter, jobs, mentor="bench", **where)
@@ -90,6 +93,7 @@ def timed(label: str, mentor: Store, chapter, jobs, truth, **where) -> float:
     )
     if wrong:
         print("  wrong:", wrong[:5])
+        WRONG.extend(wrong)
     return wall
 
 
@@ -135,7 +139,7 @@ def main() -> int:
             "(the synthetic learners share a few files, so most pairs are copies)"
         )
         mentor.close()
-    return 0
+    return 1 if WRONG else 0
 
 
 if __name__ == "__main__":
