@@ -153,3 +153,18 @@ def test_blas_threads_sets_and_restores_the_thread_count():
     with blas_threads(1):
         assert get() == 1
     assert get() == before
+
+
+def test_fit_stops_once_the_target_is_reached_and_says_so():
+    from labs.x2_multimodal.lab01.train import fit
+
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) == 2
+
+    history = fit(
+        lambda batch, fraction: (1.0, 0.0), lambda: None, 60.0, stop=stop, check_every=5
+    )
+    assert history.stopped_by == "target" and history.steps == 10 and len(asked) == 2

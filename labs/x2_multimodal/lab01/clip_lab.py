@@ -29,6 +29,7 @@ from labs.x2_multimodal.lab01.train import (
     TrainConfig,
     cosine_lr,
     fit,
+    recall_stop,
 )
 
 # --------------------------------------------------------------------------- task: tokenize
@@ -120,6 +121,7 @@ def train(
     progress: Callable[[Progress], None] | None = None,
     config: ClipConfig | None = None,
     train_config: TrainConfig | None = None,
+    stop_at_recall: float | None = None,
 ) -> ClipModel:
     """Train a CLIP on freshly generated training icons until the time budget runs out.
 
@@ -140,7 +142,10 @@ def train(
         t = pool.text_ids[batch]
         return train_step(model, opt, pool.images[batch], ids[t], mask[t], lr), model.log_scale
 
-    model.history = fit(step, sampler, time_budget_s, max_steps, progress)
+    stop = None
+    if stop_at_recall is not None:  # the checks stop training once their bar is in reach
+        stop = recall_stop(model, embed_images, embed_texts, texts, stop_at_recall, seed)
+    model.history = fit(step, sampler, time_budget_s, max_steps, progress, stop=stop)
     return model
 
 

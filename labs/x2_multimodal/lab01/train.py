@@ -53,7 +53,7 @@ class History:
     steps: int = 0
     elapsed_s: float = 0.0
     losses: list[float] = field(default_factory=list)  # one per step
-    stopped_by: str = ""  # "time_budget" or "max_steps"
+    stopped_by: str = ""  # "time_budget", "max_steps" or "target"
 
 
 class DistinctTextSampler:
@@ -95,18 +95,25 @@ def fit(
     progress: Callable[[Progress], None] | None = None,
     report_every: int = 50,
     threads: int | None = 1,
+    stop: Callable[[], bool] | None = None,
+    check_every: int = 100,
 ) -> History:
-    """Run `step(sample(), fraction)` until the budget runs out.
+    """Run `step(sample(), fraction)` until the budget runs out, or `stop()` (asked every
+    `check_every` steps) says the model is good enough.
 
     `fraction` is how much of the budget is used (elapsed time or steps, whichever is further
     along) so a learning-rate schedule can follow it; `step` returns (loss, log_scale).
     BLAS runs on `threads` threads meanwhile (see lab00/blas_threads.py for why one is the default).
     """
     with blas_threads(threads):
-        return _fit(step, sample, time_budget_s, max_steps, progress, report_every)
+        return _fit(
+            step, sample, time_budget_s, max_steps, progress, report_every, stop, check_every
+        )
 
 
-def _fit(step, sample, time_budget_s, max_steps, progress, report_every) -> History:
+def _fit(
+    step, sample, time_budget_s, max_steps, progress, report_every, stop=None, check_every=100
+) -> History:
     history = History()
     start = time.perf_counter()
     since_report: list[float] = []
@@ -126,6 +133,9 @@ def _fit(step, sample, time_budget_s, max_steps, progress, report_every) -> Hist
         history.losses.append(loss)
         since_report.append(loss)
         history.steps += 1
+        if stop is not None and history.steps % check_every == 0 and stop():
+            history.stopped_by = "target"
+            break
         if progress is not None and history.steps % report_every == 0:
             progress(Progress(history.steps, elapsed, float(np.mean(since_report)), log_scale))
             since_report = []
@@ -135,3 +145,19 @@ def _fit(step, sample, time_budget_s, max_steps, progress, report_every) -> Hist
         last = float(np.mean(recent))
         progress(Progress(history.steps, history.elapsed_s, last, log_scale, done=True))
     return history
+
+
+def recall_stop(
+    model, embed_images, embed_texts, texts: list[str], target: float, seed: int, n: int = 300
+) -> Callable[[], bool]:
+    """A `stop` for `fit`: true once image->text R@1 on `n` held-out icons of the training
+    seed's own (never a check's) reaches `target`. The embed functions are the lab's."""
+    from labs.x2_multimodal.lab01.data import make_icon_set
+
+    icons = make_icon_set(n, seed=seed + 2, split="heldout")
+
+    def reached() -> bool:
+        sims = embed_images(model, icons.images) @ embed_texts(model, texts).T  # (n, T)
+        return float(np.mean(np.argmax(sims, axis=1) == icons.text_ids)) >= target
+
+    return reached

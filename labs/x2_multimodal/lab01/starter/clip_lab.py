@@ -26,6 +26,7 @@ from labs.x2_multimodal.lab01.train import (
     TrainConfig,
     cosine_lr,
     fit,
+    recall_stop,
 )
 
 PAD, CLS = "<pad>", "<cls>"
@@ -166,6 +167,7 @@ def train(
     progress: Callable[[Progress], None] | None = None,
     config: ClipConfig | None = None,
     train_config: TrainConfig | None = None,
+    stop_at_recall: float | None = None,
 ) -> ClipModel:
     """Given: trains with your `train_step` until the time budget runs out."""
     cfg = config or ClipConfig()
@@ -183,7 +185,10 @@ def train(
         t = pool.text_ids[batch]
         return train_step(model, opt, pool.images[batch], ids[t], mask[t], lr), model.log_scale
 
-    model.history = fit(step, sampler, time_budget_s, max_steps, progress)
+    stop = None
+    if stop_at_recall is not None:  # the checks stop training once their bar is in reach
+        stop = recall_stop(model, embed_images, embed_texts, texts, stop_at_recall, seed)
+    model.history = fit(step, sampler, time_budget_s, max_steps, progress, stop=stop)
     return model
 
 
