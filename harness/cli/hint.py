@@ -6,7 +6,7 @@ import click
 
 from harness.cli import main
 from harness.cli.common import Context, echo_json, json_option
-from harness.learning.hints import LEVELS, HintsError, load_hints
+from harness.learning.hints import LEVELS, HintsError, reveal
 from harness.progress import lab_progress
 
 
@@ -41,19 +41,11 @@ def hint(
     """
     lab = ctx.chapter.lab(lab_id)
     learner = ctx.learner(name)
+    task = task or _default_task(ctx, learner, lab)
     try:
-        hints = load_hints(lab)
+        revealed = reveal(ctx.store, learner, lab, task, next_one=not show_all)
     except HintsError as exc:
         raise click.ClickException(str(exc)) from None
-    task = task or _default_task(ctx, learner, lab)
-    lab.task(task)  # unknown task -> a clear error
-    shown = ctx.store.hints_revealed(learner, lab.id, task)
-    if not show_all and shown < len(LEVELS):
-        shown += 1
-        ctx.store.record_hint(learner, lab.id, task, shown)
-    revealed = [
-        {"level": n + 1, "kind": LEVELS[n], "text": hints[task].hints[n]} for n in range(shown)
-    ]
     if as_json:
         echo_json({"lab": lab.id, "task": task, "learner": learner, "hints": revealed})
         return

@@ -60,3 +60,14 @@ def load_hints(lab: Lab) -> dict[str, TaskHints]:
             raise HintsError(f"{path}: key '{task}': hint {bad[0] + 1} must be non-empty text")
         out[task] = TaskHints(task, tuple(h.strip() for h in value))
     return out
+
+
+def reveal(store, learner: str, lab: Lab, task: str, *, next_one: bool = True) -> list[dict]:
+    """The hints of `task` revealed so far, after revealing (and recording) the next one
+    unless `next_one` is False or all three are out. Each: {level, kind, text}."""
+    hints = load_hints(lab)[lab.task(task).id]
+    shown = store.hints_revealed(learner, lab.id, task)
+    if next_one and shown < len(LEVELS):
+        shown += 1
+        store.record_hint(learner, lab.id, task, shown)
+    return [{"level": n + 1, "kind": LEVELS[n], "text": hints.hints[n]} for n in range(shown)]

@@ -20,6 +20,7 @@ KEYS = [
     ("f", "in the reader: finish the page"),
     ("c / R / t / x", "in a lab: check mine, check reference, train, stop (a run asks first)"),
     ("e / w / s", "in a lab: edit your file, watch it (saves re-check), a passed task's solution"),
+    ("h", "in a lab: the next hint of the current task (a nudge, a pointer, the page section)"),
     ("escape in a quiz", "keep the attempt for later (/quiz resumes it) or abandon it"),
     ("ctrl+q", "quit (asks first while a check, run or quiz attempt is open)"),
 ]

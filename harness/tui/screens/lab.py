@@ -96,6 +96,7 @@ class LabScreen(LabWatch, HarnessScreen):
         Binding("w", "toggle_watch", "Watch"),
         Binding("s", "solution", "Solution"),
         Binding("p", "open_page", "Page"),
+        Binding("h", "hint", "Hint"),
     ]
 
     def __init__(
@@ -586,6 +587,29 @@ class LabScreen(LabWatch, HarnessScreen):
 
     def action_open_page(self) -> None:
         self.app.run_command_line(f"/read {self.lab.id}")
+
+    def action_hint(self) -> None:
+        """Reveal the next hint of the current task (nudge, pointer, page section), recorded
+        for mentors like `harness hint`."""
+        from harness.learning.hints import LEVELS, HintsError, reveal
+
+        task = self.current_task()
+        if task is None:
+            self.app.notify("every task passes: no hint needed", title="hint")
+            return
+        try:
+            shown = reveal(self.app.store, self.app.learner, self.lab, task)
+        except HintsError as exc:
+            self.app.notify(str(exc), title="hint", severity="error")
+            return
+        last = shown[-1]
+        more = "" if last["level"] == len(LEVELS) else "  (h again for the next)"
+        self.app.notify(
+            f"{last['text']}{more}",
+            title=f"hint {last['level']}/{len(LEVELS)} for {task} ({last['kind']})",
+            timeout=20,
+            markup=False,
+        )
 
     def action_edit(self) -> None:
         """Open the learner's file in $VISUAL or $EDITOR, the app suspended meanwhile."""
