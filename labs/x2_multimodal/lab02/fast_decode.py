@@ -6,14 +6,16 @@ a growing `DynamicCache`, a causal mask rebuilt per token, logits processors tha
 whole sequence in Python. For one clip and one beam none of that is needed. This module runs
 the same weights (the model's own modules, fp32 or a `quantize_dynamic` int8 copy) as:
 
-- the encoder, layer by layer: the two convolutions skip the silent tail of a padded clip
-  (its log-mel columns are identical, so are their convolutions), and in fp32 one GEMM
-  computes Q, K and V;
+- the encoder, layer by layer; in fp32 the two convolutions skip the silent tail of a padded
+  clip (its log-mel columns are identical, so are their convolutions) and one GEMM computes
+  Q, K and V;
 - cross-attention K/V computed once per clip, for all decoder layers;
 - a decoder self-attention cache preallocated to `max_target_positions` and written in place;
   each step attends to a prefix view of it with SDPA, so no mask is built;
 - the suppression and timestamp rules `generate` applies for tiny.en (`DecodeRules`), fused
-  into the loop with their state kept in Python ints.
+  into the loop with their state kept in Python ints;
+- in fp32, the vocabulary projection screened through an int8 copy with an error bound
+  (`ScreenedArgmax`), so a step reads 20 MB instead of 80 MB and still takes the fp32 argmax.
 
 The decisions are `generate`'s: tests/lab02 compares token ids on every committed clip. The
 eager `generate` path stays in `decoding.py` for what lab 02 inspects (timestamps with
