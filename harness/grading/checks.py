@@ -414,5 +414,5 @@ def _similarity(lab, out_dir: Path, task: str | None) -> dict[str, float]:
 
     try:
         return task_similarity(lab, out_dir / f"{lab.entry}.py", [task] if task else None)
-    except (OSError, SyntaxError, ValueError):
-        return {}
+    except (OSError, SyntaxError, ValueError, RecursionError, SystemError):
+        return {}  # a score that cannot be measured is left out, never a failed grading

@@ -16,9 +16,11 @@ solution modules. Code too short to fingerprint (a stub) gets no score.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import io
 import keyword
+import threading
 import tokenize
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,6 +29,10 @@ K = 12  # tokens per k-gram: short enough for a copied line, long enough to skip
 W = 6  # window: any copy of at least K + W - 1 tokens leaves a shared fingerprint
 MIN_FINGERPRINTS = 8  # below this the task's code is too short to judge
 SIMILARITY_FLAG = 0.9
+# CPython 3.11's ast module keeps its recursion depth in shared state: two threads parsing at
+# once can fail with "AST constructor recursion depth mismatch". Checks run in threads (the
+# TUI, the mistake gate), so every parse and unparse here takes this lock.
+_AST_LOCK = threading.RLock()
 
 
 def _body(fn: ast.FunctionDef) -> str:
@@ -97,13 +103,21 @@ def task_source(tree: ast.Module, names: Iterable[str]) -> str:
     return "\n\n".join(_body(functions[n]) for n in seen)
 
 
-def reference_fingerprints(lab) -> set[int]:
+def reference_fingerprints(lab) -> frozenset[int]:
+    paths = tuple(Path(p) for p in lab.solution_paths)
+    return _reference_fingerprints(tuple((p, p.stat().st_mtime_ns) for p in paths))
+
+
+@functools.lru_cache(maxsize=8)
+def _reference_fingerprints(files: tuple[tuple[Path, int], ...]) -> frozenset[int]:
+    """Every function body of the solution files (cached while the files are unchanged)."""
     found: set[int] = set()
-    for path in lab.solution_paths:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-        for fn in _functions(tree).values():
-            found |= fingerprints(_body(fn))
-    return found
+    with _AST_LOCK:
+        for path, _ in files:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for fn in _functions(tree).values():
+                found |= fingerprints(_body(fn))
+    return frozenset(found)
 
 
 def task_similarity(
@@ -111,14 +125,17 @@ def task_similarity(
 ) -> dict[str, float]:
     """{task: containment of the learner's task code in the reference solution} for every
     task (or the ones named) with enough code to judge."""
-    tree = ast.parse(Path(learner_file).read_text(encoding="utf-8"))
     reference = reference_fingerprints(lab)
+    with _AST_LOCK:
+        tree = ast.parse(Path(learner_file).read_text(encoding="utf-8"))
     wanted = set(tasks) if tasks else None
     scores = {}
     for task in lab.tasks:
         if wanted is not None and task.id not in wanted:
             continue
-        mine = fingerprints(task_source(tree, task.functions))
+        with _AST_LOCK:
+            source = task_source(tree, task.functions)
+        mine = fingerprints(source)
         if len(mine) >= MIN_FINGERPRINTS:
             scores[task.id] = round(len(mine & reference) / len(mine), 3)
     return scores
