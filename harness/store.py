@@ -1032,8 +1032,7 @@ class Store:
     def hints_used(self, learner: str | None = None) -> list[dict]:
         """For mentors: hints revealed per learner, lab and task (`hints` = the highest level)."""
         sql = (
-            "SELECT learner, lab_id, task, MAX(level) AS hints, MAX(at) AS last_at "
-            "FROM hints_used"
+            "SELECT learner, lab_id, task, MAX(level) AS hints, MAX(at) AS last_at FROM hints_used"
         )
         args: list[Any] = []
         if learner:

@@ -164,7 +164,5 @@ def test_fit_stops_once_the_target_is_reached_and_says_so():
         asked.append(1)
         return len(asked) == 2
 
-    history = fit(
-        lambda batch, fraction: (1.0, 0.0), lambda: None, 60.0, stop=stop, check_every=5
-    )
+    history = fit(lambda batch, fraction: (1.0, 0.0), lambda: None, 60.0, stop=stop, check_every=5)
     assert history.stopped_by == "target" and history.steps == 10 and len(asked) == 2

@@ -67,9 +67,7 @@ def test_a_fork_that_outlives_its_call_is_ended(chapter, store, learner, lingeri
     assert not lingering()
 
 
-def test_starting_a_process_from_python_is_refused_while_graded(
-    chapter, store, learner, lingering
-):
+def test_starting_a_process_from_python_is_refused_while_graded(chapter, store, learner, lingering):
     learner("fork_python")
     outcome, run, rows = check(chapter, store)
     assert outcome.status == "fail"

@@ -52,7 +52,6 @@ def gelu_backward(dy: np.ndarray, cache: tuple) -> np.ndarray:
     return d
 
 
-
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean cross-entropy of logits (B, K) against int labels (B,); returns (loss, dlogits)."""
     B = logits.shape[0]
