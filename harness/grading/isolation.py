@@ -331,8 +331,8 @@ def limit_learner(
 ) -> Callable[[], None]:
     """A preexec_fn for a learner process: address space, CPU, file size, processes, no core.
 
-    It also asks the kernel to SIGKILL the child when the thread that started it dies, so a
-    harness killed outright (SIGKILL) does not leave graders or workers running.
+    Only system calls (see sandbox.limit_child): the child itself asks to die with its
+    parent (`die_with_parent`) once it runs.
     """
     nproc = _user_tasks() + NPROC_HEADROOM
 
@@ -348,19 +348,24 @@ def limit_learner(
             soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
             cap = nproc if hard == resource.RLIM_INFINITY else min(nproc, hard)
             resource.setrlimit(resource.RLIMIT_NPROC, (cap, hard))
-        die_with_parent()
 
     return apply
 
 
 def die_with_parent() -> None:
-    """PR_SET_PDEATHSIG(SIGKILL) for the calling process (Linux; a no-op elsewhere)."""
+    """PR_SET_PDEATHSIG(SIGKILL) for the calling process (Linux; a no-op elsewhere): the
+    kernel ends it when the thread that started it dies, so a harness killed outright
+    (SIGKILL) leaves no grader, worker or run behind. Called by each child first thing; a
+    parent already gone by then is noticed at once."""
     try:
         import ctypes
         import signal
 
+        parent = os.getppid()
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the request was in place
+            os._exit(1)
     except (OSError, AttributeError):
         pass
 

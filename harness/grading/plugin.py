@@ -104,6 +104,8 @@ def _lab(config: pytest.Config) -> Lab:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(id): the lab task this check belongs to")
+    if config.getoption("--results-fd") is not None:  # started by the harness
+        isolation.die_with_parent()
     config._harness_lab = _lab(config)  # type: ignore[attr-defined]
     _results.clear()
     _state.update(seed=config.getoption("--heldout-seed"), index=0, t0=time.monotonic())

@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 
 from harness.chapter import load_chapter
+from harness.grading.isolation import die_with_parent
 from harness.grading.runs import ERROR_PREFIX, PROGRESS_PREFIX, RESULT_FILE
 
 NOT_IMPLEMENTED_EXIT = 3
@@ -60,6 +61,7 @@ def main() -> None:
     group.add_argument("--module")
     group.add_argument("--path")
     args = parser.parse_args()
+    die_with_parent()
     lab = load_chapter(args.chapter).lab(args.lab)
     experiment = importlib.import_module(f"{lab.package}.experiment")
     entry = _entry(args)

@@ -28,16 +28,16 @@ MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc")
 
 
 def limit_child(memory_bytes: int | None) -> Callable[[], None]:
-    """A preexec_fn that caps the child's address space, disables core dumps and has the
-    kernel SIGKILL the child if the thread that started it dies (a harness killed outright
-    must not leave its grader running)."""
-    from harness.grading.isolation import die_with_parent
+    """A preexec_fn that caps the child's address space and disables core dumps.
+
+    Only plain system calls here: between fork and exec of a process with other threads,
+    anything that takes a lock (an import, ctypes, malloc-heavy code) can deadlock. The
+    child asks for PR_SET_PDEATHSIG itself once it runs (isolation.die_with_parent)."""
 
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if memory_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        die_with_parent()
 
     return apply
 

@@ -25,6 +25,7 @@ import time
 import traceback
 from pathlib import Path
 
+from harness.grading.isolation import die_with_parent
 from harness.grading.remote import CodecError, decode, encode, recv_frame, send_frame
 
 
@@ -252,6 +253,7 @@ def main() -> None:
     parser.add_argument("--visible", default="[]", help="JSON list of folders it may read")
     args = parser.parse_args()
     os.environ.setdefault("MPLBACKEND", "Agg")
+    die_with_parent()  # the kernel's way; the watchdog below also covers a killed grader
     _die_with_parent()
     _guard(*([str(p) for p in json.loads(v)] for v in (args.hidden, args.writable, args.visible)))
     serve(args)

@@ -70,7 +70,10 @@ def test_every_mistake_fails_its_named_check_and_every_alternative_passes(tmp_pa
         if entry.kind == "alternative":
             failing = [(r.name, r.message[:300]) for r in outcome.results if r.status != "pass"]
             if outcome.status != "pass" or failing:
-                problems.append(f"{lab_id} {entry.name} [{task}] should pass: {failing}")
+                problems.append(
+                    f"{lab_id} {entry.name} [{task}] should pass: {outcome.status} "
+                    f"({outcome.message[:300]}) {failing}"
+                )
             continue
         tests = json.loads(outcome.results_json.read_text())["tests"]
         texts = [t.get("diagnosis", "") for t in tests if t["status"] != "pass"]
@@ -83,7 +86,10 @@ def test_every_mistake_fails_its_named_check_and_every_alternative_passes(tmp_pa
             # a failure of its own: "not run yet" (a cheaper check failed first) catches nothing
             if not got or all(r.status == "pass" or r.message.startswith("not run") for r in got):
                 status = [(r.name, r.status) for r in outcome.results]
-                problems.append(f"{lab_id} {entry.name}: {wanted} did not fail; {status}")
+                problems.append(
+                    f"{lab_id} {entry.name}: {wanted} did not fail; {outcome.status} "
+                    f"({outcome.message[:300]}) {status}"
+                )
     for lab_id in LABS:
         if diagnosed[lab_id] < MIN_DIAGNOSED:
             problems.append(
