@@ -331,8 +331,8 @@ def limit_learner(
 ) -> Callable[[], None]:
     """A preexec_fn for a learner process: address space, CPU, file size, processes, no core.
 
-    Only system calls (see sandbox.limit_child): the child itself asks to die with its
-    parent (`die_with_parent`) once it runs.
+    Only system calls (see sandbox.limit_child), PR_SET_PDEATHSIG among them: a harness
+    killed outright leaves no worker or run behind.
     """
     nproc = _user_tasks() + NPROC_HEADROOM
 
@@ -348,8 +348,28 @@ def limit_learner(
             soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
             cap = nproc if hard == resource.RLIM_INFINITY else min(nproc, hard)
             resource.setrlimit(resource.RLIMIT_NPROC, (cap, hard))
+        pdeathsig_in_child()
 
     return apply
+
+
+def _load_prctl():
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()  # loaded now, so that a forked child never has to dlopen
+
+
+def pdeathsig_in_child() -> None:
+    """PR_SET_PDEATHSIG(SIGKILL) from a preexec_fn: one call through a handle loaded before
+    the fork, so a harness killed outright leaves no child behind, even one just started."""
+    if _PRCTL is not None:
+        _PRCTL(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
 
 
 def die_with_parent() -> None:

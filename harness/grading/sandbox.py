@@ -31,13 +31,16 @@ def limit_child(memory_bytes: int | None) -> Callable[[], None]:
     """A preexec_fn that caps the child's address space and disables core dumps.
 
     Only plain system calls here: between fork and exec of a process with other threads,
-    anything that takes a lock (an import, ctypes, malloc-heavy code) can deadlock. The
-    child asks for PR_SET_PDEATHSIG itself once it runs (isolation.die_with_parent)."""
+    anything that takes a lock (an import, a dlopen) can deadlock; PR_SET_PDEATHSIG goes
+    through a libc handle loaded before the fork (isolation.pdeathsig_in_child)."""
+
+    from harness.grading.isolation import pdeathsig_in_child
 
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if memory_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        pdeathsig_in_child()
 
     return apply
 
@@ -105,14 +108,28 @@ def pipe_holders(fd: int) -> list[int]:
 
 
 def kill_pipe_holders(fd: int) -> None:
-    ours = os.getpgrp()
+    """End the processes that escaped a child's tree but still hold its output pipe.
+
+    Our own direct children are skipped: one that another thread has just forked holds every
+    fd of ours until it execs, and it belongs to that thread's run, not to this one."""
+    ours, me = os.getpgrp(), os.getpid()
     for holder in pipe_holders(fd):
+        if _parent_of(holder) == me:
+            continue
         try:
             if os.getpgid(holder) == holder != ours:
                 kill_group(holder)
             os.kill(holder, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def kill_tree(pid: int) -> None:

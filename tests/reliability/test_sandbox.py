@@ -129,3 +129,19 @@ def test_a_handle_from_a_replaced_worker_is_a_clean_failure(tmp_path):
         assert info.value.kind == "raised"
     finally:
         remote.close()
+
+
+def test_runs_in_parallel_threads_never_kill_each_other():
+    """A child another thread has just forked holds our pipes until it execs: ending the
+    holders of a finished run's pipe must not end that sibling (it did, as SIGKILL)."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from harness.grading.sandbox import run_sandboxed
+
+    def one(_):
+        return run_sandboxed([sys.executable, "-c", "pass"], timeout_s=60).status
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(one, range(60)))
+    assert statuses == ["ok"] * 60, sorted(set(statuses))
