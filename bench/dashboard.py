@@ -6,8 +6,10 @@ Builds a synthetic cohort in a temporary database (a file, WAL, as `harness` use
 the shape the harness writes: every check row has its `check.run` event and per-task results,
 quiz answers name questions of the real bank, reflections have words, a mentor leaves
 feedback and marks. Then times `dashboard.build` + `dashboard.render` once in a fresh process
-state (cold: matplotlib imported, nothing else warm) and --repeat times more (warm), reporting
-wall and CPU time, and the size of the page. Goals (issue 19): under 2 s, under ~5 MB.
+state (cold: the module imported, nothing else warm) and --repeat times more (warm), reporting
+wall and CPU time, and the size of the page; last, the whole command a mentor types,
+`harness mentor dashboard --out FILE`, in fresh processes (interpreter start, imports, queries,
+charts, writing the file). Goals (issue 19): under 2 s, under ~5 MB.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -150,6 +154,17 @@ def timed(fn) -> tuple[float, float, object]:
     return time.perf_counter() - start, time.process_time() - cpu, out
 
 
+def timed_child(command: list[str], env: dict, cwd: Path) -> tuple[float, float]:
+    """(wall s, the child's CPU s) of one command in a fresh process; it must succeed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, env=env, cwd=cwd, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=1000)
@@ -176,6 +191,13 @@ def main() -> int:
         _, phases["  of which charts"] = _phase(lambda: dashboard._charts(board))
         _, phases["render (HTML + JSON)"] = _phase(lambda: dashboard.render(board))
         store.close()
+        command = [sys.executable, "-m", "harness", "mentor", "dashboard", "--out"]
+        env = {**os.environ, "HARNESS_DB": str(path), "NO_COLOR": "1"}
+        root = Path(__file__).resolve().parents[1]
+        whole = [
+            timed_child([*command, str(Path(tmp) / f"cli-{k}.html")], env, root)
+            for k in range(args.repeat)
+        ]
     size_mb = len(page.encode("utf-8")) / 1e6
     if args.out:
         args.out.write_text(page, encoding="utf-8")
@@ -183,16 +205,22 @@ def main() -> int:
     warm_cpu = statistics.median(c for _, c in warm)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} cores, load average {load}")
-    print(f"import harness.cohort.dashboard (matplotlib): {import_s:.2f} s")
+    print(f"import harness.cohort.dashboard: {import_s:.2f} s")
     print(f"dashboard, cold:                wall {cold_s:6.2f} s   cpu {cold_cpu:6.2f} s")
     print(
         f"dashboard, warm (median of {args.repeat}):  wall {warm_s:6.2f} s   cpu {warm_cpu:6.2f} s"
     )
     for name, secs in phases.items():
         print(f"  {name:<26} wall {secs:6.2f} s")
+    whole_s = statistics.median(w for w, _ in whole)
+    whole_cpu = statistics.median(c for _, c in whole)
+    print(
+        f"`harness mentor dashboard --out` (median of {args.repeat} fresh processes): "
+        f"wall {whole_s:.2f} s   cpu {whole_cpu:.2f} s"
+    )
     print(f"page: {size_mb:.2f} MB")
-    ok = max(cold_s, warm_s) < GOAL_S and size_mb < GOAL_MB
-    cpu_ok = max(cold_cpu, warm_cpu) < GOAL_S and size_mb < GOAL_MB
+    ok = max(cold_s, warm_s, whole_s) < GOAL_S and size_mb < GOAL_MB
+    cpu_ok = max(cold_cpu, warm_cpu, whole_cpu) < GOAL_S and size_mb < GOAL_MB
     goal = f"goal < {GOAL_S:.0f} s and < {GOAL_MB:.0f} MB"
     print(f"{goal}: {'met' if ok else 'NOT met'} in wall time,")
     print(f"  {'met' if cpu_ok else 'NOT met'} in CPU time (a quiet machine's wall time)")
