@@ -86,6 +86,11 @@ TABLES: tuple[tuple[str, str | None, str | None, tuple[str, ...]], ...] = (
     ("reflections", None, None, ("learner", "prompt_id", "version")),
     ("runs", None, None, ("learner", "lab_id", "run_dir", "started_at")),
     ("feedback", None, None, ("learner", "mentor", "target", "at")),
+    # The learner's own activity that mentors read: spaced-review answers (cohort mastery
+    # counts them) and revealed hints (the dashboard's "hints used"). Mentors' reflection
+    # marks stay out: a learner's bundle is the learner's word, and a mark is a mentor's.
+    ("review_log", None, None, ("learner", "card", "source", "at")),
+    ("hints_used", None, None, ("learner", "lab_id", "task", "level")),
 )
 # An attempt exported while open may arrive later finished: these fields may move forward.
 ATTEMPT_PROGRESS = ("status", "finished_at", "score", "passed")
@@ -122,7 +127,7 @@ def learner_records(store: Store, learner: str) -> dict[str, list[dict]]:
             )
             args = [learner]
         else:
-            sql, args = f"SELECT * FROM {table} WHERE learner = ? ORDER BY id", [learner]
+            sql, args = f"SELECT * FROM {table} WHERE learner = ? ORDER BY rowid", [learner]
         records[table] = list(store.db.query(sql, args))
     return records
 

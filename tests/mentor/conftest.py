@@ -96,6 +96,18 @@ def make_busy_learner(store: Store, name: str, root: Path, *, finish_quiz: bool 
         duration_s=3.5,
     )
     store.add_feedback(name, "mia", "lab-00", "Nice patchify.")
+    store.record_hint(name, "lab-00", "patchify", 1)
+    store.record_hint(name, "lab-00", "patchify", 2)
+    card = {
+        "card": "question:q-vit-1",
+        "kind": "question",
+        "ref": "q-vit-1",
+        "outcome": "vit",
+        "fsrs": json.dumps({"card_id": 1, "state": 2, "step": None}),
+        "due": "2026-12-02T00:00:00+00:00",
+    }
+    entry = {"card": card["card"], "source": "review", "outcome": "vit", "correct": True}
+    store.record_review(name, card, {**entry, "rating": 3, "at": "2026-11-28T09:00:00+00:00"})
     folder = root / "learners" / name / "extension-X2"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "reflections.md").write_text(

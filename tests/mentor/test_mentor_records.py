@@ -54,6 +54,19 @@ def test_round_trip_loses_nothing(store, mentor_store, chapter, tmp_path, export
     assert compute_status(mentor_store, chapter, "ana") == compute_status(store, chapter, "ana")
 
 
+def test_mentors_see_the_hints_and_reviews_of_an_imported_learner(
+    mentor_store, chapter, tmp_path, exported
+):
+    from harness.cohort import dashboard
+
+    import_bundle(mentor_store, chapter, exported, learners_root=_mentor_root(tmp_path))
+    hints = mentor_store.hints_used("ana")
+    assert [(h["lab_id"], h["task"], h["hints"]) for h in hints] == [("lab-00", "patchify", 2)]
+    board = dashboard.build(mentor_store, chapter)  # what the mentor's dashboard shows
+    vit = next(m for m in board.mastery["ana"] if m.outcome == "vit")
+    assert vit.by_source.get("review") == (1, 1)
+
+
 def test_importing_twice_adds_nothing(mentor_store, chapter, tmp_path, exported, counts):
     import_bundle(mentor_store, chapter, exported, learners_root=_mentor_root(tmp_path))
     before = counts(mentor_store)
