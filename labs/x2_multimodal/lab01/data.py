@@ -8,7 +8,7 @@ a present and a past form). Retrieval is scored against these rows, so an icon o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -64,6 +64,14 @@ def make_icon_set(n: int, seed: int, split: str = "train") -> IconSet:
     )
 
 
+@lru_cache(maxsize=1)
 def training_icons(n: int, seed: int) -> IconSet:
-    """The training pool; held-out icons come from the generator's "heldout" stream."""
-    return make_icon_set(n, seed, split="train")
+    """The training pool; held-out icons come from the generator's "heldout" stream.
+
+    Drawing 12,000 icons takes seconds, and the checks train twice from the same seed in one
+    process, so the last pool is kept; read-only, so no training run can change the next one's.
+    """
+    icons = make_icon_set(n, seed, split="train")
+    for array in (icons.images, icons.forms, icons.text_ids, icons.verbs):
+        array.setflags(write=False)
+    return icons

@@ -96,7 +96,7 @@ def fit(
     report_every: int = 50,
     threads: int | None = 1,
     stop: Callable[[], bool] | None = None,
-    check_every: int = 100,
+    check_every: int = 25,  # a recall on 300 icons costs about one step: asking often is cheap
 ) -> History:
     """Run `step(sample(), fraction)` until the budget runs out, or `stop()` (asked every
     `check_every` steps) says the model is good enough.
@@ -112,7 +112,7 @@ def fit(
 
 
 def _fit(
-    step, sample, time_budget_s, max_steps, progress, report_every, stop=None, check_every=100
+    step, sample, time_budget_s, max_steps, progress, report_every, stop=None, check_every=25
 ) -> History:
     history = History()
     start = time.perf_counter()

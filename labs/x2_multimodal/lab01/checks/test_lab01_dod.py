@@ -13,6 +13,7 @@ retrieval score measured by this file on held-out icons it generates with its ow
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -36,7 +37,11 @@ CHECK_SEED = session_seed()  # fresh per run: held-out icons and random inputs
 TRAIN_BUDGET_S = 150.0
 I2T_R1_FLOOR = 0.60
 I2T_R5_FLOOR = 0.90
-STOP_AT_RECALL = 0.85  # training's own R@1 at which the check stops it: a margin over the floor
+# Training's own R@1 (icons of the training seed's, never the check's) at which the check stops
+# it. The reference gets there in ~225 steps, where R@1 on 600 held-out icons of 7 seeds is
+# 0.73-0.78 and R@5 0.97-0.98: a margin of 0.13 over the R@1 floor and 0.07 over R@5's.
+STOP_AT_RECALL = 0.70
+LOGIT_SCALE_STEPS = 25  # a few steps: the logit scale must have moved as the reference's did
 INIT_LOG_SCALE = math.log(1 / 0.07)
 PAGE = "lab 01 page (pages/lab/01-clip-style-grammar-image-pairing.md), "
 
@@ -316,13 +321,24 @@ def test_retrieval_counts_ties_against_the_query(impl):
 # --------------------------------------------------------------------------- task: train
 
 
+_train_step = {"state": "not run"}  # the cheap train check's outcome in this run
+
+
+def _reference_record(steps: int) -> dict:
+    return ref.training_record(ref.train(seed=0, time_budget_s=100.0, max_steps=steps))
+
+
 @pytest.mark.task("train")
 def test_train_step_learns_the_logit_scale(impl):
-    """25 steps from seed 0: the same first loss as the reference, and log_scale has moved."""
-    steps = 25
-    model = impl.with_timeout(120).train(seed=0, time_budget_s=100.0, max_steps=steps)
-    got = impl.training_record(model)
-    want = ref.training_record(ref.train(seed=0, time_budget_s=100.0, max_steps=steps))
+    """A few steps from seed 0: the same first loss as the reference, and log_scale has moved."""
+    steps = LOGIT_SCALE_STEPS
+    _train_step["state"] = "failed"
+    # the reference trains here while the learner's code trains in its worker: two cores
+    with ThreadPoolExecutor(1) as pool:
+        reference = pool.submit(_reference_record, steps)
+        model = impl.with_timeout(120).train(seed=0, time_budget_s=100.0, max_steps=steps)
+        got = impl.training_record(model)
+        want = reference.result()
     where = context(inputs={"seed": 0, "max_steps": steps}, page=page("What the temperature does"))
     assert got["steps"] == steps, f"train ran {got['steps']} steps, expected {steps}" + where
     expect_close(
@@ -339,6 +355,7 @@ def test_train_step_learns_the_logit_scale(impl):
         got["log_scale"], want["log_scale"], f"log_scale after {steps} steps" + where,
         rtol=0, atol=5e-3,
     )  # fmt: skip
+    _train_step["state"] = "passed"
 
 
 def _train_to_the_bar(impl):
@@ -355,7 +372,14 @@ def _train_to_the_bar(impl):
 
 
 @pytest.mark.task("train")
-def test_trained_model_retrieves_the_texts_of_held_out_icons(impl):
+def test_trained_model_retrieves_the_texts_of_held_out_icons(impl, request):
+    if _train_step["state"] == "failed" and not request.config.getoption("--run-all"):
+        # minutes of training would only confirm what the cheap check said in seconds
+        raise LearnerError(
+            "not_run",
+            "not run yet: test_train_step_learns_the_logit_scale, a cheaper check of this task, "
+            f"failed first; fix it and this one runs (it trains for up to {TRAIN_BUDGET_S:.0f} s)",
+        )
     model = _train_to_the_bar(impl)
     texts = distinct_texts()
     held_out = make_icon_set(600, seed=CHECK_SEED, split="heldout")
@@ -372,6 +396,6 @@ def test_trained_model_retrieves_the_texts_of_held_out_icons(impl):
     r1, r5 = float(np.mean(np.array(i2t) <= 1)), float(np.mean(np.array(i2t) <= 5))
     assert r5 >= I2T_R5_FLOOR and r1 >= I2T_R1_FLOOR, (
         f"image->text retrieval over {len(texts)} texts on 600 held-out icons: R@1 {r1:.3f} "
-        f"(floor {I2T_R1_FLOOR}), R@5 {r5:.3f} (floor {I2T_R5_FLOOR}) after "
-        f"{TRAIN_BUDGET_S:.0f} s of training"
+        f"(floor {I2T_R1_FLOOR}), R@5 {r5:.3f} (floor {I2T_R5_FLOOR}) after training that "
+        f"stops at R@1 {STOP_AT_RECALL} on icons of its own or at {TRAIN_BUDGET_S:.0f} s"
     )

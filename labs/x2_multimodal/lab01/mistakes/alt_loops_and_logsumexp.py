@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from labs.x2_multimodal.lab00.optim import AdamW
-from labs.x2_multimodal.lab01.data import distinct_texts, training_icons
+from labs.x2_multimodal.lab01.data import distinct_texts, make_icon_set, training_icons
 from labs.x2_multimodal.lab01.model import ClipConfig, ClipModel
 from labs.x2_multimodal.lab01.train import (
     DistinctTextSampler,
@@ -141,8 +141,22 @@ def train_step(model, opt, images, ids, mask, lr):
     return loss
 
 
+def _recall_reached(model, texts, target, seed):
+    """A `stop` for fit: R@1 (ties count against) on 256 unseen icons of this seed's own."""
+    probe = make_icon_set(256, seed=seed + 11, split="heldout")
+    rows = np.arange(len(probe.text_ids))
+
+    def reached():
+        scores = embed_images(model, probe.images) @ embed_texts(model, texts).T  # (256, T)
+        own = scores[rows, probe.text_ids]
+        first = (scores >= own[:, None]).sum(axis=1) == 1
+        return bool(first.mean() >= target)
+
+    return reached
+
+
 def train(seed=0, time_budget_s=240.0, max_steps=None, progress=None, config=None,
-          train_config=None):  # fmt: skip
+          train_config=None, stop_at_recall=None):  # fmt: skip
     cfg = config or ClipConfig()
     tcfg = train_config or TrainConfig()
     texts = distinct_texts()
@@ -158,7 +172,8 @@ def train(seed=0, time_budget_s=240.0, max_steps=None, progress=None, config=Non
         t = pool.text_ids[batch]
         return train_step(model, opt, pool.images[batch], ids[t], mask[t], lr), model.log_scale
 
-    model.history = fit(step, sampler, time_budget_s, max_steps, progress)
+    stop = None if stop_at_recall is None else _recall_reached(model, texts, stop_at_recall, seed)
+    model.history = fit(step, sampler, time_budget_s, max_steps, progress, stop=stop)
     return model
 
 

@@ -2,7 +2,7 @@
 
 task: train
 caught_by: test_train_step_learns_the_logit_scale
-gate: slow
+gate: fast
 why: CLIP learns its temperature; without grads['log_scale'] AdamW never updates it and the
   scale stays at 1/0.07.
 hint: set grads['log_scale'] from the logits backward before opt.step.
