@@ -9,7 +9,10 @@ learner's code (recorded by `Recorder`, the `impl` fixture's wrapper):
   hint: "your attention matches the catalogued mistake 'mask applied after the softmax'".
 - *first divergence by substitution* (lab 00's block): the reference block is recomputed with
   one learner component at a time (layernorm, attention) on the reference's own intermediate
-  values; a table gives the relative error per stage and names the first that departs.
+  values; a table gives the relative error per stage and names the first that departs. Lab
+  01's logits and their backward: the reference with one piece changed at a time (the
+  learner's logit_scale, a normalisation left out or over the wrong axis, the scale's chain
+  rule), named when the learner's output equals one.
 - *sanity*: NaN/inf where the reference is finite (and in which call), a dtype or shape that
   differs from the reference's.
 
@@ -466,6 +469,133 @@ def info_nce_terms(lab: Lab, calls: list[Call]) -> list[str]:
     return [head, *table]
 
 
+LOGITS_TOL = 1e-5  # relative: float32 inputs are graded at 1e-4
+
+
+def _unit(x: np.ndarray, axis: int = 1) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=axis, keepdims=True)
+
+
+def _call_args(call: Call, names: tuple[str, ...]) -> list | None:
+    args = list(call.args) + [call.kwargs[n] for n in names[len(call.args) :] if n in call.kwargs]
+    return args if len(args) == len(names) else None
+
+
+def _candidate_table(what: str, got, candidates: dict) -> tuple[str | None, list[str]]:
+    """(the first candidate `got` equals or None, its table rows); candidates that equal the
+    contract's value on this input cannot be told apart from it and are left out."""
+    contract = next(iter(candidates.values()))
+    rows, match = [], None
+    for n, (name, value) in enumerate(candidates.items()):
+        if n and _rel(value, contract) <= LOGITS_TOL:
+            continue
+        got_, value_ = np.asarray(got, dtype=np.float64), np.asarray(value, dtype=np.float64)
+        err = float("inf")
+        if got_.shape == value_.shape:  # relative to the larger, so a zero candidate reads 1
+            top = max(float(np.abs(got_).max(initial=0)), float(np.abs(value_).max(initial=0)))
+            err = float(np.abs(got_ - value_).max(initial=0) / max(top, 1e-12))
+        if match is None and err <= LOGITS_TOL:
+            match = name
+        rows.append(f"  {what:<17} {name:<52} {err:.2e}")
+    return match, rows
+
+
+def logits_substitution(lab: Lab, calls: list[Call], impl=None) -> list[str]:
+    """Lab 01's temperature: on the first call whose output departs from the reference, the
+    reference recomputed with one piece changed at a time (the learner's own `logit_scale`,
+    the L2 normalisation left out or taken over the wrong axis, the scale's chain rule and
+    clamp), a table of relative errors and the piece the learner's output equals."""
+    ref = _reference(lab)
+    for call in calls[:MAX_CALLS]:
+        if call.error is not None:
+            continue
+        if call.fn == "scaled_cosine_logits":
+            lines = _logits_pieces(ref, call, impl)
+        elif call.fn == "scaled_cosine_logits_backward":
+            lines = _logits_backward_pieces(ref, call)
+        else:
+            continue
+        if lines:
+            return lines
+    return []
+
+
+def _logits_pieces(ref, call: Call, impl) -> list[str]:
+    args = _call_args(call, ("image_features", "text_features", "log_scale"))
+    if args is None or same(call.value, ref.scaled_cosine_logits(*args)):
+        return []
+    img, txt = (np.asarray(a, dtype=np.float64) for a in args[:2])
+    log_scale = float(args[2])
+    scale, cos = ref.logit_scale(log_scale), _unit(img) @ _unit(txt).T  # (B, M)
+    candidates = {"the contract: scale x cosine of unit rows": scale * cos}
+    try:
+        yours = float(impl.logit_scale(log_scale)) if impl is not None else scale
+    except Exception:  # noqa: BLE001 - the learner's logit_scale may not exist yet
+        yours = scale
+    if np.isfinite(yours) and abs(yours - scale) > LOGITS_TOL * scale:
+        candidates[f"your logit_scale ({yours:.6g}, not {scale:.6g}) x cosine"] = yours * cos
+    candidates.update({
+        "the text rows not normalised": scale * _unit(img) @ txt.T,
+        "the image rows not normalised": scale * img @ _unit(txt).T,
+        "neither side normalised (scale x dot products)": scale * img @ txt.T,
+        "the norms taken over the batch axis (axis 0)": scale * _unit(img, 0) @ _unit(txt, 0).T,
+        "exp(log_scale) as the scale, not clamped at 100": np.exp(log_scale) * cos,
+        "log_scale itself as the scale": log_scale * cos,
+        "cosines without the scale": cos,
+    })  # fmt: skip
+    match, rows = _candidate_table("logits", call.value, candidates)
+    if match is not None and match.startswith("the contract"):
+        return []  # equal in value: the failure is the dtype or the shape (sanity says which)
+    if match:
+        head = f"diagnosis: your logits equal the reference's with {match}"
+    else:
+        head = "diagnosis: your logits are none of these: the reference with one piece changed"
+    return [head, f"your logits on {_describe(args)} against the reference with one piece "
+            "changed (relative error):", *rows]  # fmt: skip
+
+
+def _logits_backward_pieces(ref, call: Call) -> list[str]:
+    args = _call_args(call, ("image_features", "text_features", "log_scale", "d_logits"))
+    if args is None or not isinstance(call.value, (tuple, list)) or len(call.value) != 3:
+        return []
+    want = ref.scaled_cosine_logits_backward(*args)
+    if same(call.value, want):
+        return []
+    img, txt, d = (np.asarray(args[n], dtype=np.float64) for n in (0, 1, 3))
+    log_scale = float(args[2])
+    scale = ref.logit_scale(log_scale)
+    na, nb = np.linalg.norm(img, axis=1, keepdims=True), np.linalg.norm(txt, axis=1, keepdims=True)
+    a, b = img / na, txt / nb
+    cos = a @ b.T
+    d_u = {"d image_features": (scale * d @ b, a, na), "d text_features": (scale * d.T @ a, b, nb)}
+    found, rows = [], []
+    for n, (what, (du, u, norm)) in enumerate(d_u.items()):
+        projected = du - u * (du * u).sum(axis=1, keepdims=True)
+        match, table = _candidate_table(what, call.value[n], {
+            "the contract": want[n],
+            "du / |x|, the projection (du - u <u, du>) left out": du / norm,
+            "du - u <u, du>, not divided by |x|": projected,
+            "the factor scale left out": projected / norm / scale,
+        })  # fmt: skip
+        rows += table
+        if match != "the contract":
+            found.append(f"{what} {'is ' + match if match else 'departs from all of these'}")
+    match, table = _candidate_table("d log_scale", call.value[2], {
+        "the contract": want[2],
+        "sum(d_logits * cos): d scale, not d log_scale": float((d * cos).sum()),
+        "scale * sum(d_logits * cos), not 0 above the clamp": float((d * cos).sum() * scale),
+        "zero": 0.0,
+    })  # fmt: skip
+    rows += table
+    if match != "the contract":
+        found.append(f"d log_scale {'is ' + match if match else 'departs from all of these'}")
+    if not found:
+        return []
+    head = "diagnosis: in your backward, " + "; ".join(found)
+    return [head, f"on {_describe(args)}, each output against the reference with one piece "
+            "changed (relative error):", *rows]  # fmt: skip
+
+
 def diagnose(lab: Lab, task: str | None, calls: list[Call], impl=None) -> str:
     """The diagnosis text for a failed check ('' when there is nothing to add)."""
     if not calls or task is None or task == "train" or _spent["s"] > SESSION_SECONDS:
@@ -495,6 +625,8 @@ def _diagnose(lab: Lab, task: str, calls: list[Call], impl, deadline: float) -> 
         lines += log_mel_divergence(lab, calls, impl)
     if task == "info_nce" and entry is None:
         lines += info_nce_terms(lab, calls)
+    if task == "temperature" and entry is None:
+        lines += logits_substitution(lab, calls, impl)
     if entry is None:
         found_sane = sanity(calls, ref)
         if found_sane and not lines:
