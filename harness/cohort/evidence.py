@@ -12,6 +12,7 @@ Each list is empty when its data is absent, and a view shows a section only when
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 
@@ -25,9 +26,17 @@ class UnbackedRun:
     run_id: int
     learner: str
     lab_id: str
+    impl: str
     task: str | None
     status: str
+    passed: int
+    failed: int
     started_at: str
+
+    @property
+    def key(self) -> tuple:
+        """What the row and its `check.run` event both record."""
+        return (self.lab_id, self.impl, self.task, self.status, self.passed, self.failed)
 
 
 @dataclass(frozen=True)
@@ -49,15 +58,17 @@ class SimilarityFlag:
     run_id: int
 
 
-def unbacked_runs(store: Store) -> list[UnbackedRun]:
+def unbacked_runs(store: Store | sqlite3.Connection) -> list[UnbackedRun]:
     """Learner check runs that no `check.run` event accounts for, oldest first.
 
     Rows and events are matched on what both record (lab, impl, task, status, passed,
     failed), in order: the first k rows of a kind pair with the k events of that kind, and
-    any rows beyond those are unbacked.
+    any rows beyond those are unbacked. Takes a Store or, for `harness doctor`'s read-only
+    look (tamper.py), a plain connection.
     """
+    conn = store.conn if isinstance(store, Store) else store
     logged: Counter = Counter()
-    for *key, n in store.conn.execute(
+    for *key, n in conn.execute(
         """
         SELECT learner, json_extract(payload, '$.lab'), json_extract(payload, '$.impl'),
                json_extract(payload, '$.task'), json_extract(payload, '$.status'),
@@ -67,15 +78,15 @@ def unbacked_runs(store: Store) -> list[UnbackedRun]:
     ):
         logged[tuple(key)] = n
     out = []
-    for run_id, learner, lab_id, impl, task, status, passed, failed, at in store.conn.execute(
+    for row in conn.execute(
         "SELECT id, learner, lab_id, impl, task, status, passed, failed, started_at "
         "FROM check_runs WHERE learner IS NOT NULL ORDER BY id"
     ):
-        key = (learner, lab_id, impl, task, status, passed, failed)
+        key = row[1:8]
         if logged[key] > 0:
             logged[key] -= 1
         else:
-            out.append(UnbackedRun(run_id, learner, lab_id, task, status, at))
+            out.append(UnbackedRun(*row))
     return out
 
 

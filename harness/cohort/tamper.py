@@ -15,6 +15,7 @@ import json
 import sqlite3
 from collections import Counter
 
+from harness.cohort.evidence import unbacked_runs
 from harness.store import GENESIS, event_hash
 
 
@@ -56,28 +57,15 @@ def findings(conn: sqlite3.Connection) -> list[str]:
                 found.append(f"{learner}: event {ev_id} ({kind}) links to no earlier event")
             seen.add(digest)
     learners = [r[0] for r in conn.execute("SELECT name FROM learners ORDER BY name")]
+    unbacked: dict[str, list] = {}
+    for u in unbacked_runs(conn):  # the mentor views' matching (evidence.py), reused
+        unbacked.setdefault(u.learner, []).append(u)
     for learner in learners:
         evs = events.get(learner, [])
-        found += _unmatched(
-            learner,
-            "check run",
-            conn.execute(
-                "SELECT id, lab_id, impl, task, status, passed, failed FROM check_runs "
-                "WHERE learner = ? ORDER BY id",
-                (learner,),
-            ).fetchall(),
-            [
-                (
-                    p.get("lab"),
-                    p.get("impl"),
-                    p.get("task"),
-                    p.get("status"),
-                    p.get("passed"),
-                    p.get("failed"),
-                )
-                for p in _payloads(evs, "check.run")
-            ],  # fmt: skip
-        )
+        found += [
+            f"{learner}: check run {u.run_id} {u.key} has no event in the log"
+            for u in unbacked.get(learner, [])
+        ]
         found += [
             f"{learner}: check run {run_id} says {passed} passed but has {n} passing results"
             for run_id, passed, n in conn.execute(
