@@ -33,9 +33,11 @@ def test_lab_02_stubs_fail_without_loading_whisper(stub):
     assert ran == sorted(ran, key=tasks.index), "the lab's task order"
     rows = store.check_results(outcome.run_id)
     waiting = [r for r in rows if r["kind"] == "not_run"]
-    assert len(waiting) >= 4, "the checks that load Whisper wait for the cheap ones"
+    assert len(waiting) >= 3, "the checks that may load Whisper wait for the cheap ones"
     assert all("cheaper check of this task" in r["message"] for r in waiting)
-    assert "test_your_log_mel_lets_whisper_transcribe_a_clip" in {r["name"] for r in waiting}
+    assert "test_alignment_on_whisper_cross_attention_orders_the_words" in {
+        r["name"] for r in waiting
+    }
     for task in tasks:  # within a task, a check that ran comes before those that did not
         kinds = [r["kind"] for r in rows if r["task"] == task]
         assert kinds == sorted(kinds, key=lambda k: k == "not_run"), (task, kinds)

@@ -1,14 +1,18 @@
 """Lab 02 Definition-of-Done checks (run with `-p harness.grading.plugin`; see docs/CHECKS.md).
 
-The implementation under test is `impl` (a worker process). whisper-tiny.en is loaded once, here,
-in the trusted process: the learner's numbers are fed to the real model and judged by what
-the model does with them (shapes, transcripts), by transformers' own feature extractor and
-filter bank, and by plain-loop computations in this file, as well as by the reference.
+The implementation under test is `impl` (a worker process). Learner numbers are judged by
+plain-loop computations in this file and by the reference, on held-out inputs; where the
+reference only stands in for whisper-tiny.en or transformers (frame numbers, mel filter bank,
+log-mel, DTW tie rule), tests/lab02 proves the two agree, so no graded run pays ~10 s for
+torch, transformers and the model to recompute them. The checks that need the model's own
+numbers (cross-attention, timestamp logits, transformers' segments) get them from
+`model_outputs`: computed by the real model in this trusted process on first use, then read
+from hash-checked .npy files (fixture `whisper_outputs`, one of the plugin's
+EXPENSIVE_FIXTURES: it runs only after the task's cheap checks passed).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
@@ -41,24 +45,27 @@ def rng(offset: int) -> np.random.Generator:
     return np.random.default_rng(SEED + offset)
 
 
-class _Whisper:
-    """whisper-tiny.en, loaded on first use (a stub that fails first never pays for it)."""
-
-    def __getattr__(self, name):
-        from labs.x2_multimodal.lab02.whisper_model import load_whisper
-
-        return getattr(load_whisper(), name)
+# whisper-tiny.en and its feature extractor, as measured on the real objects; tests/lab02
+# (test_the_checks_numbers_are_the_real_models) asserts each one against the loaded model.
+WHISPER_TINY_EN = {
+    "n_fft": 400,
+    "hop_length": 160,
+    "n_samples": 480_000,
+    "n_frames": 3000,  # feature_extractor.nb_max_frames
+    "n_mels": 80,  # config.num_mel_bins
+    "conv1_frames": 3000,  # encoder.conv1 on (1, 80, 3000)
+    "encoder_positions": 1500,  # encoder.conv2 after it
+    "n_timestamp_tokens": 1501,  # config.vocab_size - TIMESTAMP_BEGIN
+}
 
 
 @pytest.fixture(scope="module")
-def whisper():
-    return _Whisper()
+def whisper_outputs():
+    """Whisper's own numbers for the committed clips (`model_outputs`); on a machine where
+    they are not cached yet, the first use loads the model and computes them (~10-20 s)."""
+    from labs.x2_multimodal.lab02 import model_outputs
 
-
-@pytest.fixture(scope="module")
-def clip_index() -> dict[str, str]:
-    entries = json.loads((CLIPS / "clips.json").read_text(encoding="utf-8"))
-    return {e["file"]: e["text"] for e in entries}
+    return model_outputs
 
 
 def _clip(name: str) -> np.ndarray:
@@ -87,37 +94,21 @@ def _expect_same_numbers(got, expected: dict, what: str) -> None:
 
 
 @pytest.mark.task("frames")
-def test_frame_numbers_match_the_real_model(impl, whisper):
-    import torch
-
+def test_frame_numbers_match_the_real_model(impl):
     got = impl.frame_arithmetic()
-    expected = ref.frame_arithmetic()
-    _expect_same_numbers(got, expected, "frame_arithmetic()")  # before loading the model
-    fe = whisper.feature_extractor
-    enc = whisper.model.model.encoder
-    with torch.inference_mode():
-        conv1 = enc.conv1(torch.zeros(1, 80, fe.nb_max_frames))
-        conv2 = enc.conv2(conv1)
-    measured = {
-        "n_fft": fe.n_fft,
-        "hop_length": fe.hop_length,
-        "n_samples": fe.n_samples,
-        "n_frames": fe.nb_max_frames,
-        "n_mels": whisper.model.config.num_mel_bins,
-        "conv1_frames": conv1.shape[-1],
-        "encoder_positions": conv2.shape[-1],
-        "n_timestamp_tokens": whisper.model.config.vocab_size - TIMESTAMP_BEGIN,
-    }
-    for key, value in measured.items():
+    _expect_dict(got, WHISPER_TINY_EN, "frame_arithmetic()")
+    for key, value in WHISPER_TINY_EN.items():
         assert got[key] == value, (
             f"frame_arithmetic()['{key}'] = {got[key]!r}, but the real "
             f"model/feature extractor has {value}"
         )
+    positions = WHISPER_TINY_EN["encoder_positions"]
     for key in ("seconds_per_position", "timestamp_step_s"):
-        assert math.isclose(got[key], 30.0 / conv2.shape[-1]), (
-            f"frame_arithmetic()['{key}'] = {got[key]!r}, expected {30.0 / conv2.shape[-1]} "
+        assert math.isclose(got[key], 30.0 / positions), (
+            f"frame_arithmetic()['{key}'] = {got[key]!r}, expected {30.0 / positions} "
             "(30 s over the encoder's positions)"
         )
+    _expect_same_numbers(got, ref.frame_arithmetic(), "frame_arithmetic()")
 
 
 @pytest.mark.task("frames")
@@ -150,24 +141,15 @@ def test_frame_arithmetic_follows_its_arguments(impl):
 
 @pytest.mark.task("log_mel")
 def test_mel_filters_match_transformers_filter_bank(impl):
-    from transformers.audio_utils import mel_filter_bank
-
+    """Against the reference, which equals transformers' `mel_filter_bank` (slaney scale and
+    norm) on these and more sizes (tests/lab02, test_mel_filters_match_transformers)."""
     for sr, n_fft, n_mels in [(16_000, 400, 80), (8_000, 256, 40)]:
         got = impl.mel_filters(sr, n_fft, n_mels)
-        theirs = mel_filter_bank(
-            num_frequency_bins=n_fft // 2 + 1,
-            num_mel_filters=n_mels,
-            min_frequency=0.0,
-            max_frequency=sr / 2,
-            sampling_rate=sr,
-            norm="slaney",
-            mel_scale="slaney",
-        ).T
-        expect_close(got, theirs, f"mel_filters({sr}, {n_fft}, {n_mels})", rtol=1e-4, atol=1e-7)
         expect_close(
             got,
             ref.mel_filters(sr, n_fft, n_mels),
-            "mel_filters vs reference",
+            f"mel_filters({sr}, {n_fft}, {n_mels}) vs transformers' mel_filter_bank "
+            "(slaney mel scale, slaney norm)",
             rtol=1e-4,
             atol=1e-7,
         )
@@ -199,49 +181,24 @@ def test_log_mel_cuts_long_audio_and_keeps_its_own_length_on_request(impl):
 
 
 @pytest.mark.task("log_mel")
-def test_log_mel_matches_the_feature_extractor(impl, whisper):
+def test_log_mel_matches_the_feature_extractor(impl):
+    """Within 1e-4 of the reference, which is within 1e-4 of `WhisperFeatureExtractor` (tests/
+    lab02, test_log_mel_matches_feature_extractor: noise, a tone, silence, short and long audio,
+    a clip) and whose features whisper-tiny.en transcribes word for word on every committed
+    clip (tests/lab02, the WER test)."""
     inputs = {
         "noise": (rng(20).standard_normal(16_000 * 3) * 0.1).astype(np.float32),
-        "clip": _clip("00-walk.wav"),
+        "clip 00-walk.wav": _clip("00-walk.wav"),
+        f"clip {CLIP_FOR_TRANSCRIPT}": _clip(CLIP_FOR_TRANSCRIPT),
     }
-    for name, x in inputs.items():  # the reference first: a cheap failure before the model loads
+    for name, x in inputs.items():
+        got = expect_shape(impl.log_mel_spectrogram(x), (80, 3000), f"log_mel({name})")
         expect_close(
-            impl.log_mel_spectrogram(x), ref.log_mel_spectrogram(x),
-            f"log_mel_spectrogram({name}) vs reference"
+            got, ref.log_mel_spectrogram(x),
+            f"log_mel_spectrogram({name}) vs WhisperFeatureExtractor"
             + context(inputs={"audio": x}, seed=SEED, page=page(LOG_MEL_SECTION)),
             rtol=0, atol=1e-4,
         )  # fmt: skip
-    for name, x in inputs.items():
-        got = impl.log_mel_spectrogram(x)
-        theirs = whisper.feature_extractor(
-            x, sampling_rate=16_000, return_tensors="np"
-        ).input_features[0]
-        expect_close(
-            got,
-            theirs,
-            f"log_mel_spectrogram({name}) vs WhisperFeatureExtractor",
-            rtol=0,
-            atol=1e-4,
-        )
-
-
-@pytest.mark.task("log_mel")
-def test_your_log_mel_lets_whisper_transcribe_a_clip(impl, whisper, clip_index):
-    from labs.x2_multimodal.lab02.decoding import greedy_ids, normalise
-
-    features = impl.log_mel_spectrogram(_clip(CLIP_FOR_TRANSCRIPT))
-    expect_shape(features, (80, 3000), "log_mel_spectrogram(clip)")
-    expect_close(
-        features, ref.log_mel_spectrogram(_clip(CLIP_FOR_TRANSCRIPT)),
-        f"log_mel_spectrogram({CLIP_FOR_TRANSCRIPT}) vs reference", rtol=0, atol=1e-4,
-    )  # fmt: skip
-    ids = greedy_ids(whisper, np.asarray(features, dtype=np.float32))
-    heard = whisper.tokenizer.decode(ids, skip_special_tokens=True).strip()
-    said = clip_index[CLIP_FOR_TRANSCRIPT]
-    assert normalise(heard) == normalise(said), (
-        f"whisper-tiny.en, fed your features for {CLIP_FOR_TRANSCRIPT}, heard {heard!r}; "
-        f"the clip says {said!r}"
-    )
 
 
 # --- cross_attention --------------------------------------------------------------------------
@@ -292,19 +249,13 @@ def test_alignment_matrix_matches_a_plain_loop(impl):
 
 
 @pytest.mark.task("cross_attention")
-def test_alignment_on_whisper_cross_attention_orders_the_words(impl, whisper, clip_index):
-    from labs.x2_multimodal.lab02.alignment import cross_attentions
-    from labs.x2_multimodal.lab02.decoding import greedy_ids
-    from labs.x2_multimodal.lab02.whisper_model import NO_TIMESTAMPS, SOT
-
+def test_alignment_on_whisper_cross_attention_orders_the_words(impl, whisper_outputs):
     _check_alignment_on_random_attention(impl)  # a cheap failure before the model loads
     _check_dtw_on_random_costs(impl)
     x = _clip(CLIP_FOR_TRANSCRIPT)
-    features = ref.log_mel_spectrogram(x)
-    text_ids = greedy_ids(whisper, features)
-    att = cross_attentions(whisper, features, [SOT, NO_TIMESTAMPS, *text_ids, EOT])
+    case = whisper_outputs.cross_attention(CLIP_FOR_TRANSCRIPT)  # whisper's, teacher-forced
+    att, text_ids, heads = case["att"], case["text_ids"], case["heads"]
     n_positions = int(np.ceil(x.size / 160 / 2))
-    heads = [list(h) for h in whisper.alignment_heads]
     got = impl.alignment_matrix(att, heads, n_positions, 7)
     expected = ref.alignment_matrix(att, heads, n_positions, 7)
     expect_close(
@@ -384,14 +335,12 @@ def test_dtw_path_is_monotone_and_cheapest(impl):
 def test_dtw_path_follows_whispers_tie_rule_on_tied_costs(impl):
     """Integer costs tie often. openai-whisper and transformers take the diagonal only when it is
     strictly cheapest, then down only when strictly cheapest, else right (not always the min)."""
-    from transformers.models.whisper.generation_whisper import _dynamic_time_warping
-
+    # The plain loop is transformers' `_dynamic_time_warping` on tied costs (tests/lab02,
+    # test_the_checks_tie_rule_is_transformers_dtw).
     sec = "Task `cross_attention`: which 20 ms did each token read?"
     for k, shape in enumerate([(4, 9), (6, 6), (3, 12), (7, 10)]):
         cost = rng(30 + k).integers(0, 3, size=shape).astype(np.float64)
-        theirs = _dynamic_time_warping(cost)
         plain = _plain_dtw_path_with_whispers_tie_rule(cost)
-        assert [list(map(int, a)) for a in theirs] == [plain[0], plain[1]], "the check's own loop"
         rows, cols = (np.asarray(a).astype(int).tolist() for a in impl.dtw_path(cost))
         if (rows, cols) != (plain[0], plain[1]):
             first = next(
@@ -459,12 +408,9 @@ def test_timestamp_mass_on_known_probabilities(impl):
 
 
 @pytest.mark.task("timestamps")
-def test_timestamp_mass_on_whisper_logits(impl, whisper):
-    from labs.x2_multimodal.lab02.decoding import generate_with_timestamps
-
+def test_timestamp_mass_on_whisper_logits(impl, whisper_outputs):
     _check_timestamp_mass_by_hand(impl)  # a cheap failure before the model loads
-    features = ref.log_mel_spectrogram(_clip("00-walk.wav"))
-    run = generate_with_timestamps(whisper, features)
+    run = whisper_outputs.timestamp_run("00-walk.wav")
     got = impl.timestamp_mass(run["logits"], TIMESTAMP_BEGIN)
     expected = ref.timestamp_mass(run["logits"], TIMESTAMP_BEGIN)
     for key in ("timestamp_logprob", "best_text_logprob"):
@@ -538,11 +484,9 @@ def test_segments_by_hand(impl):
 
 
 @pytest.mark.task("timestamps")
-def test_segments_against_transformers_on_whisper_tokens(impl, whisper):
-    from labs.x2_multimodal.lab02.decoding import generate_with_timestamps
-
+def test_segments_against_transformers_on_whisper_tokens(impl, whisper_outputs):
     b = TIMESTAMP_BEGIN
-    run = generate_with_timestamps(whisper, ref.log_mel_spectrogram(_clip("02-cook.wav")))
+    run = whisper_outputs.timestamp_run("02-cook.wav")
     got = impl.segments_from_tokens(run["tokens"], b, EOT, 0.02)
     theirs = run["segments"]  # transformers' own split of the same tokens
     assert [(s["start"], s["end"], s["tokens"]) for s in got] == [
