@@ -64,13 +64,17 @@ def make_icon_set(n: int, seed: int, split: str = "train") -> IconSet:
     )
 
 
-@lru_cache(maxsize=1)
 def training_icons(n: int, seed: int) -> IconSet:
     """The training pool; held-out icons come from the generator's "heldout" stream.
 
     Drawing 12,000 icons takes seconds, and the checks train twice from the same seed in one
     process, so the last pool is kept; read-only, so no training run can change the next one's.
     """
+    return _last_pool(int(n), int(seed))
+
+
+@lru_cache(maxsize=1)
+def _last_pool(n: int, seed: int) -> IconSet:
     icons = make_icon_set(n, seed, split="train")
     for array in (icons.images, icons.forms, icons.text_ids, icons.verbs):
         array.setflags(write=False)
