@@ -17,6 +17,7 @@ TASK_FUNCTIONS = (
     "patchify", "layernorm", "layernorm_backward", "attention", "attention_backward",
     "block", "block_backward", "train", "predict",
 )  # fmt: skip
+OPTIONAL_FUNCTIONS = ("attention_stages",)  # for the diagnosis only; no check grades them
 
 
 def test_lab_code_never_imports_torch_or_textual():
@@ -31,7 +32,7 @@ def test_lab_code_never_imports_torch_or_textual():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-@pytest.mark.parametrize("name", TASK_FUNCTIONS)
+@pytest.mark.parametrize("name", TASK_FUNCTIONS + OPTIONAL_FUNCTIONS)
 def test_starter_matches_reference_signatures(name):
     ref_sig = inspect.signature(getattr(tiny_vit, name))
     stub_sig = inspect.signature(getattr(starter, name))
@@ -46,11 +47,43 @@ def test_starter_stubs_raise_not_implemented():
         "patchify": (np.zeros((8, 8, 1)), 4), "layernorm": (x, np.ones(8), np.zeros(8)),
         "layernorm_backward": (x, None), "attention": (x, {}, 2), "attention_backward": (x, None),
         "block": (x, {}, 2), "block_backward": (x, None), "train": ({}, 0, 1.0),
-        "predict": ({}, np.zeros((1, 32, 32))),
+        "predict": ({}, np.zeros((1, 32, 32))), "attention_stages": (x, {}, 2),
     }  # fmt: skip
     for name, args in calls.items():
         with pytest.raises(NotImplementedError):
             getattr(starter, name)(*args)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_attention_stages_end_in_attention_and_follow_the_equations(masked):
+    """The reference's optional stages (diagnosis.attention_divergence compares a learner's
+    with these): each stage by its own definition, the last one attention's output."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 5, 8))
+    p = {"wqkv": rng.normal(0, 0.4, (8, 24)), "bqkv": rng.normal(0, 0.1, 24),
+         "wo": rng.normal(0, 0.4, (8, 8)), "bo": rng.normal(0, 0.1, 8)}  # fmt: skip
+    mask = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], bool) if masked else None
+    s = tiny_vit.attention_stages(x, p, 2, mask)
+    assert list(s) == ["qkv", "scores", "scaled", "masked", "weights", "weighted", "merged",
+                       "output"]  # fmt: skip
+    np.testing.assert_allclose(s["output"], tiny_vit.attention(x, p, 2, mask)[0], atol=1e-12)
+    assert s["scores"].shape == (2, 2, 5, 5) and s["weighted"].shape == (2, 2, 5, 4)
+    q, k = s["qkv"][1, :, 4:8], s["qkv"][1, :, 12:16]  # item 1, head 1: columns of Q and K
+    np.testing.assert_allclose(s["scores"][1, 1], q @ k.T, atol=1e-12)
+    np.testing.assert_allclose(s["scaled"], s["scores"] / 2.0, atol=1e-12)
+    np.testing.assert_allclose(s["weights"].sum(-1), 1.0, atol=1e-12)
+    if masked:  # item 1's last two keys
+        assert np.isneginf(s["masked"][1, ..., 3:]).all() and (s["weights"][1, ..., 3:] == 0).all()
+    np.testing.assert_allclose(s["merged"][1, :, 4:8], s["weighted"][1, 1], atol=1e-12)
+
+
+def test_icon_sets_are_drawn_once_and_handed_out_as_copies():
+    """The checks train three times with one seed: the second draw is the cache's copy."""
+    first, labels = icon_dataset(50, 123, "train")
+    first[:] = -1.0
+    labels["verb"][:] = -1
+    again, labels_again = icon_dataset(50, 123, "train")
+    assert again.min() >= 0.0 and labels_again["verb"].min() >= 0
 
 
 def test_every_task_has_a_todo_line():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from labs.x2_multimodal import grammar
@@ -20,9 +22,18 @@ def icon_dataset(n: int, seed: int, split: str) -> tuple[np.ndarray, dict[str, n
 
     `split` is one of icons.SPLITS ("train", "heldout"): a model trains on ("train", seed),
     watches its progress on ("heldout", seed), and is scored on ("heldout", other seed).
+    The last few sets drawn are kept, so a second `train` in the same process (the checks
+    train three times with one seed) does not draw its 10,000 icons again; each call gets
+    its own copy to change.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
+    images, labels = _drawn(int(n), int(seed), split)
+    return images.copy(), {name: value.copy() for name, value in labels.items()}
+
+
+@lru_cache(maxsize=4)  # a train set, a validation set and a spare: ~50 MB at most
+def _drawn(n: int, seed: int, split: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     icons = make_icons(n, seed, size=32, split=split)
     labels = {name: np.asarray(getattr(icons, name), dtype=np.int64) for name in LABELS}
     return icons.images, labels

@@ -8,7 +8,8 @@ forward needs for its backward and may be opaque.
 Tasks (one pytest marker each):
     patchify   - patchify(images, patch)
     layernorm  - layernorm(x, gamma, beta), layernorm_backward(dy, cache)
-    attention  - attention(x, params, n_heads, key_mask), attention_backward(dy, cache)
+    attention  - attention(x, params, n_heads, key_mask), attention_backward(dy, cache);
+                 attention_stages(...) is optional, for the diagnosis only
     block      - block(x, params, n_heads, key_mask), block_backward(dy, cache)
     train      - train(config, seed, time_budget_s), predict(params, images)
 """
@@ -22,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 
 from labs.x2_multimodal.lab00 import nn, vit
+from labs.x2_multimodal.lab00.blas_threads import blas_threads
 from labs.x2_multimodal.lab00.data import HEADS, icon_dataset
 
 # ----------------------------------------------------------------------- task: patchify
@@ -59,6 +61,35 @@ def attention(x: np.ndarray, params: dict, n_heads: int, key_mask: np.ndarray | 
 def attention_backward(dy: np.ndarray, cache) -> tuple[np.ndarray, dict]:
     """Returns (dx (B, N, D), {"wqkv", "bqkv", "wo", "bo"} gradients)."""
     return nn.attention_backward(dy, cache)
+
+
+def attention_stages(
+    x: np.ndarray, params: dict, n_heads: int, key_mask: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Optional (no check grades it): attention's intermediate arrays, by name, so a failing
+    attention check can name the first stage that departs (diagnosis.attention_divergence).
+
+    Written step by step for reading, not speed; "output" equals `attention(...)[0]`.
+    """
+    B, N, D = x.shape
+    dh = D // n_heads
+    qkv = x @ params["wqkv"] + params["bqkv"]  # (B, N, 3D)
+    q, k, v = qkv.reshape(B, N, 3, n_heads, dh).transpose(2, 0, 3, 1, 4)  # 3 x (B, H, N, dh)
+    scores = q @ k.transpose(0, 1, 3, 2)  # (B, H, N, N)
+    scaled = scores / np.sqrt(dh).astype(scores.dtype)
+    masked = scaled
+    if key_mask is not None:
+        masked = np.where(key_mask[:, None, None, :], scaled, -np.inf)
+    shifted = masked - masked.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    weights = e / e.sum(axis=-1, keepdims=True)  # (B, H, N, N)
+    weighted = weights @ v  # (B, H, N, dh)
+    merged = weighted.transpose(0, 2, 1, 3).reshape(B, N, D)  # (B, N, D)
+    output = merged @ params["wo"] + params["bo"]
+    return {
+        "qkv": qkv, "scores": scores, "scaled": scaled, "masked": masked, "weights": weights,
+        "weighted": weighted, "merged": merged, "output": output,
+    }  # fmt: skip
 
 
 # ----------------------------------------------------------------------- task: block
@@ -166,7 +197,8 @@ def _model_config(params: dict) -> vit.ViTConfig:
 def predict(params: dict, images: np.ndarray) -> dict[str, np.ndarray]:
     """Images (B, 32, 32) in [0, 1] -> {"verb": (B,) int}, plus "tense", "person" for "form"."""
     cfg = _model_config(params)
-    return vit.predict(cfg, params["weights"], np.asarray(images, dtype=np.float32))
+    with blas_threads(1):  # as in training: small GEMMs on shared cores (blas_threads.py)
+        return vit.predict(cfg, params["weights"], np.asarray(images, dtype=np.float32))
 
 
 def describe(params: dict) -> dict:

@@ -21,21 +21,33 @@ def _softmax(s):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def attention(x, params, n_heads, key_mask=None):
+def attention_stages(x, params, n_heads, key_mask=None):
     b, n, d = x.shape
     dh = d // n_heads
     qkv = x @ params["wqkv"] + params["bqkv"]  # (B, N, 3D)
     q, k, v = (
         qkv[..., i * d : (i + 1) * d].reshape(b, n, n_heads, dh) for i in range(3)
     )  # (B, N, H, dh)
-    scores = np.einsum("bqhd,bkhd->bhqk", q, k) / np.sqrt(dh).astype(x.dtype)
+    scores = np.einsum("bqhd,bkhd->bhqk", q, k)
+    scaled = scores / np.sqrt(dh).astype(x.dtype)  # (B, H, N, N)
+    masked = scaled
+    weights = _softmax(masked)
     if key_mask is not None:
-        p = np.where(key_mask[:, None, None, :], _softmax(scores), 0.0)
-    else:
-        p = _softmax(scores)
-    ctx = np.einsum("bhqk,bkhd->bqhd", p, v).reshape(b, n, d)
-    y = ctx @ params["wo"] + params["bo"]
-    return y, {"x": x, "q": q, "k": k, "v": v, "p": p, "ctx": ctx, "params": params, "dh": dh}
+        weights = np.where(key_mask[:, None, None, :], weights, 0.0)
+    weighted = np.einsum("bhqk,bkhd->bhqd", weights, v)  # (B, H, N, dh)
+    merged = weighted.transpose(0, 2, 1, 3).reshape(b, n, d)
+    output = merged @ params["wo"] + params["bo"]
+    return {
+        "qkv": qkv, "scores": scores, "scaled": scaled, "masked": masked, "weights": weights,
+        "weighted": weighted, "merged": merged, "output": output, "q": q, "k": k, "v": v,
+    }  # fmt: skip
+
+
+def attention(x, params, n_heads, key_mask=None):
+    s = attention_stages(x, params, n_heads, key_mask)
+    cache = {"x": x, "q": s["q"], "k": s["k"], "v": s["v"], "p": s["weights"],
+             "ctx": s["merged"], "params": params, "dh": x.shape[-1] // n_heads}  # fmt: skip
+    return s["output"], cache
 
 
 def attention_backward(dy, cache):

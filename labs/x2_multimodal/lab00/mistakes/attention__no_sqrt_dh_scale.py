@@ -20,7 +20,7 @@ def _softmax(s):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def attention(x, params, n_heads, key_mask=None):
+def attention_stages(x, params, n_heads, key_mask=None):
     b, n, d = x.shape
     dh = d // n_heads
     qkv = x @ params["wqkv"] + params["bqkv"]  # (B, N, 3D)
@@ -28,12 +28,25 @@ def attention(x, params, n_heads, key_mask=None):
         qkv[..., i * d : (i + 1) * d].reshape(b, n, n_heads, dh) for i in range(3)
     )  # (B, N, H, dh)
     scores = np.einsum("bqhd,bkhd->bhqk", q, k)
+    scaled = scores  # (B, H, N, N)
+    masked = scaled
     if key_mask is not None:
-        scores = np.where(key_mask[:, None, None, :], scores, -np.inf)
-    p = _softmax(scores)
-    ctx = np.einsum("bhqk,bkhd->bqhd", p, v).reshape(b, n, d)
-    y = ctx @ params["wo"] + params["bo"]
-    return y, {"x": x, "q": q, "k": k, "v": v, "p": p, "ctx": ctx, "params": params, "dh": dh}
+        masked = np.where(key_mask[:, None, None, :], scaled, -np.inf)
+    weights = _softmax(masked)
+    weighted = np.einsum("bhqk,bkhd->bhqd", weights, v)  # (B, H, N, dh)
+    merged = weighted.transpose(0, 2, 1, 3).reshape(b, n, d)
+    output = merged @ params["wo"] + params["bo"]
+    return {
+        "qkv": qkv, "scores": scores, "scaled": scaled, "masked": masked, "weights": weights,
+        "weighted": weighted, "merged": merged, "output": output, "q": q, "k": k, "v": v,
+    }  # fmt: skip
+
+
+def attention(x, params, n_heads, key_mask=None):
+    s = attention_stages(x, params, n_heads, key_mask)
+    cache = {"x": x, "q": s["q"], "k": s["k"], "v": s["v"], "p": s["weights"],
+             "ctx": s["merged"], "params": params, "dh": x.shape[-1] // n_heads}  # fmt: skip
+    return s["output"], cache
 
 
 def attention_backward(dy, cache):

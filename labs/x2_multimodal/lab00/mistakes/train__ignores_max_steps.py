@@ -2,7 +2,7 @@
 
 task: train
 caught_by: test_train_honours_max_steps_and_repeats_itself
-gate: slow
+gate: fast
 why: `harness run --steps` and `harness reproduce` set max_steps to make a run repeatable;
   training until the time budget ends makes every run different and slow.
 hint: stop after config['max_steps'] optimizer steps when the key is there.

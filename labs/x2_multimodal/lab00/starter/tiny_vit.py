@@ -115,6 +115,22 @@ def attention_backward(dy: np.ndarray, cache) -> tuple[np.ndarray, dict]:
     raise NotImplementedError
 
 
+def attention_stages(
+    x: np.ndarray, params: dict, n_heads: int, key_mask: np.ndarray | None = None
+) -> dict:
+    """Optional (no check grades it): your attention's intermediate arrays, by name.
+
+    Return {"qkv": (B, N, 3D) x @ wqkv + bqkv, "scores": (B, H, N, N) Q_h K_h^T,
+    "scaled": scores / sqrt(dh), "masked": scaled with masked keys at -inf (scaled itself
+    when key_mask is None), "weights": (B, H, N, N) the softmax, "weighted": (B, H, N, dh)
+    weights @ V_h, "merged": (B, N, D) the heads side by side, "output": (B, N, D) merged @ wo
+    + bo}. If you write it, a failing attention check shows the relative error of each stage
+    against the reference and names the first stage that departs. The easiest way: have
+    `attention` build its result (and cache) from attention_stages(...).
+    """
+    raise NotImplementedError
+
+
 # ----------------------------------------------------------------------- task: block
 
 
