@@ -9,7 +9,10 @@ learner's code (recorded by `Recorder`, the `impl` fixture's wrapper):
   hint: "your attention matches the catalogued mistake 'mask applied after the softmax'".
 - *first divergence by substitution* (lab 00's block): the reference block is recomputed with
   one learner component at a time (layernorm, attention) on the reference's own intermediate
-  values; a table gives the relative error per stage and names the first that departs. Lab
+  values, and the learner's block runs with parameters that switch off all but one part (the
+  attention's residual, the MLP's input, GELU, the MLP's residual); a table gives the
+  relative error per stage and names the first that departs. Lab 00's attention and lab 02's
+  log-mel compare the learner's optional `*_stages` dict with the reference's. Lab
   01's logits and their backward: the reference with one piece changed at a time (the
   learner's logit_scale, a normalisation left out or over the wrong axis, the scale's chain
   rule), named when the learner's output equals one.
@@ -357,12 +360,39 @@ def _rel(a, b) -> float:
     return float(np.abs(a - b).max() / scale)
 
 
+def _learner(impl):
+    """The implementation without the recorder: a diagnosis's own calls are not the next
+    check's calls."""
+    return impl._remote if isinstance(impl, Recorder) else impl
+
+
+GELU_LINEAR_SHIFT = 50.0  # GELU(z) == z to float precision for z above ~10 (so does ReLU)
+BLOCK_TOL = 1e-6
+# what to look at when a stage of the block is the first to depart
+BLOCK_ADVICE = {
+    "h = x + attention(LN1 x)": "look at the attention's residual add and where LN2 sits "
+    "(pre-LN: LN2 feeds the MLP only; h itself is not normalised)",
+    "MLP input LN2(h) @ mlp_w1 + mlp_b1": "the MLP reads LN2(h): not h, not x",
+    "GELU of the MLP input": "the activation is GELU, tanh approximation (given.gelu_forward)",
+    "y = h + MLP(LN2 h)": "look at mlp_w2, mlp_b2 and the MLP's residual add",
+}
+
+
 def block_divergence(lab: Lab, calls: list[Call], impl) -> list[str]:
-    """Lab 00: the reference block with one learner component at a time, stage by stage."""
+    """Lab 00: where the learner's block departs, stage by stage.
+
+    The learner's layernorm and attention are swapped into the reference block one at a time,
+    on the reference's own intermediate values. The parts the contract has no function for
+    (the residual adds, the MLP, GELU) are isolated by running the learner's *block* with
+    parameters that switch the other parts off, against the reference block on the same
+    parameters: the MLP's output zeroed (mlp_w2 = mlp_b2 = 0: y = h), the attention's
+    zeroed (attn_wo = attn_bo = 0: h = x), mlp_w2 reading the first D hidden units (y - x
+    is the activation itself) and mlp_b1 shifted by 50 (GELU is then the identity, so
+    y - x is the MLP's input)."""
     call = next((c for c in calls if c.fn == "block" and c.error is None), None)
     if call is None or impl is None:
         return []
-    ref = _reference(lab)
+    ref, learner = _reference(lab), _learner(impl)
     x, p, heads = call.args[0], call.args[1], call.args[2]
     mask = call.args[3] if len(call.args) > 3 else call.kwargs.get("key_mask")
     attn_p = {k: p["attn_" + k] for k in ("wqkv", "bqkv", "wo", "bo")}
@@ -371,31 +401,115 @@ def block_divergence(lab: Lab, calls: list[Call], impl) -> list[str]:
     h = x + att
     ln2 = ref.layernorm(h, p["ln2_g"], p["ln2_b"])[0]
     want = ref.block(x, p, heads, mask)[0]
-    rows = []
-    for stage, compute, expected in (
-        ("layernorm (LN1 of x)", lambda: impl.layernorm(x, p["ln1_g"], p["ln1_b"])[0], ln1),
-        ("attention (of the reference LN1)", lambda: impl.attention(ln1, attn_p, heads, mask)[0],
-         att),
-        ("layernorm (LN2 of the reference h)", lambda: impl.layernorm(h, p["ln2_g"], p["ln2_b"])[0],
-         ln2),
+
+    def probe(**changed):
+        q = {**p, **changed}
+        return lambda: learner.block(x, q, heads, mask)[0], ref.block(x, q, heads, mask)[0]
+
+    zero = np.zeros_like
+    no_attention = {"attn_wo": zero(p["attn_wo"]), "attn_bo": zero(p["attn_bo"])}
+    stages = [
+        ("layernorm (LN1 of x)", lambda: learner.layernorm(x, p["ln1_g"], p["ln1_b"])[0], ln1),
+        ("attention (of the reference LN1)",
+         lambda: learner.attention(ln1, attn_p, heads, mask)[0], att),
+        ("layernorm (LN2 of the reference h)",
+         lambda: learner.layernorm(h, p["ln2_g"], p["ln2_b"])[0], ln2),
+        ("h = x + attention(LN1 x)",
+         *probe(mlp_w2=zero(p["mlp_w2"]), mlp_b2=zero(p["mlp_b2"]))),
+    ]  # fmt: skip
+    dim, hidden = p["mlp_w1"].shape  # (D, F)
+    if hidden >= dim:  # mlp_w2 can pass D hidden units straight to the output
+        pick = {"mlp_w2": np.eye(hidden, dim, dtype=p["mlp_w2"].dtype), "mlp_b2": zero(p["mlp_b2"])}
+        shifted = p["mlp_b1"] + GELU_LINEAR_SHIFT
+        stages += [
+            ("MLP input LN2(h) @ mlp_w1 + mlp_b1", *probe(**no_attention, **pick, mlp_b1=shifted)),
+            ("GELU of the MLP input", *probe(**no_attention, **pick)),
+        ]
+    stages += [
+        ("y = h + MLP(LN2 h)", *probe(**no_attention)),
         ("block output", lambda: call.value[0], want),
-    ):  # fmt: skip
+    ]
+    rows = []
+    for stage, compute, expected in stages:
         try:
             rows.append((stage, _rel(compute(), expected)))
         except Exception as exc:  # noqa: BLE001 - the learner's component may not exist yet
             rows.append((stage, f"not run ({type(exc).__name__})"))
-    table = ["stage by stage, your components on the reference's own inputs (relative error):"]
-    table += [f"  {s:<38} {e:.2e}" if isinstance(e, float) else f"  {s:<38} {e}" for s, e in rows]
-    first = next((s for s, e in rows if isinstance(e, float) and e > 1e-6), None)
-    if first and first != "block output":
-        return [f"diagnosis: first divergence: {first}", *table]
+    table = [
+        "stage by stage (relative error): your layernorm and attention on the reference's "
+        "inputs,",
+        "then your block with its other parts switched off by its parameters:",
+    ]
+    table += [f"  {s:<36} {e:.2e}" if isinstance(e, float) else f"  {s:<36} {e}" for s, e in rows]
+    first = next((s for s, e in rows if isinstance(e, float) and not e <= BLOCK_TOL), None)
     if first == "block output":
         return [
-            "diagnosis: first divergence: the composition (your layernorm and attention agree "
-            "with the reference): look at the residual adds, LN2's place, the MLP and GELU",
+            "diagnosis: first divergence: the composition (each part agrees on its own): look "
+            "at what each half reads (the MLP half reads h, not x) and the residual adds",
             *table,
         ]
+    if first:
+        advice = f": {BLOCK_ADVICE[first]}" if first in BLOCK_ADVICE else ""
+        return [f"diagnosis: first divergence: {first}{advice}", *table]
     return table
+
+
+ATTENTION_TOL = {"float64": 1e-6, "float32": 1e-3}
+MASKED_BELOW = -1e4  # a masked score must be at least this low (or -inf): exp() is then 0
+
+
+def _stage_error(got, expected, masked_keys: np.ndarray | None = None) -> float | str:
+    """Relative error of one stage; non-finite values where the reference is finite, and a
+    masked score that is not far below the rest, are departures of their own."""
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        return f"shape {got.shape}, expected {expected.shape}"
+    keep = np.ones(expected.shape, bool)
+    if masked_keys is not None:
+        keep = np.broadcast_to(~masked_keys, expected.shape)
+        if not np.all(got[~keep] <= MASKED_BELOW):
+            return "masked keys not at -inf"
+    if not np.isfinite(got[keep]).all() and np.isfinite(expected[keep]).all():
+        return "NaN/inf"
+    return _rel(got[keep], expected[keep]) if keep.any() else 0.0
+
+
+def attention_divergence(lab: Lab, calls: list[Call], impl) -> list[str]:
+    """Lab 00: the learner's optional `attention_stages` against the reference's, stage by
+    stage, on the first attention input the check gave; names the first stage that departs."""
+    call = next((c for c in calls if c.fn == "attention"), None)
+    ref = _reference(lab)
+    if call is None or impl is None or not hasattr(ref, "attention_stages"):
+        return []
+    try:
+        mine = _learner(impl).attention_stages(*call.args, **call.kwargs)
+    except LearnerError as exc:
+        if exc.kind in ("not_implemented", "raised") and "attention_stages" in str(exc):
+            return [
+                "(write the optional attention_stages and a failing attention check names "
+                "the first stage of your attention that departs from the reference)"
+            ]
+        return []
+    except Exception:  # noqa: BLE001 - a hand-made impl in a test may raise anything
+        return []
+    if not isinstance(mine, dict):
+        return []
+    want = ref.attention_stages(*call.args, **call.kwargs)
+    args = dict(zip(("x", "params", "n_heads", "key_mask"), call.args, strict=False))
+    args.update(call.kwargs)
+    key_mask = args.get("key_mask")
+    masked_keys = None if key_mask is None else ~np.asarray(key_mask, bool)[:, None, None, :]
+    tol = ATTENTION_TOL.get(str(np.asarray(args["x"]).dtype), 1e-6)
+    rows = []
+    for stage, expected in want.items():
+        got = mine.get(stage)
+        only = masked_keys if stage == "masked" else None
+        rows.append((stage, "missing" if got is None else _stage_error(got, expected, only)))
+    table = [f"attention stage by stage on input {_describe(call.args)} (relative error):"]
+    table += [f"  {s:<9} {e:.2e}" if isinstance(e, float) else f"  {s:<9} {e}" for s, e in rows]
+    first = next((s for s, e in rows if not isinstance(e, float) or e > tol), None)
+    return [f"diagnosis: first divergence: {first}", *table] if first else table
 
 
 LOG_MEL_TOL = 1e-4
@@ -621,6 +735,8 @@ def _diagnose(lab: Lab, task: str, calls: list[Call], impl, deadline: float) -> 
             lines.append(f"  (or, on these inputs alike: '{other.title}'. Hint: {other.hint})")
     if task == "block" and entry is None:
         lines += block_divergence(lab, calls, impl)
+    if task == "attention" and entry is None:
+        lines += attention_divergence(lab, calls, impl)
     if task == "log_mel" and entry is None:
         lines += log_mel_divergence(lab, calls, impl)
     if task == "info_nce" and entry is None:

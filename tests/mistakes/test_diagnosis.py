@@ -54,25 +54,101 @@ def test_the_reference_gets_no_mistake_named():
     )
 
 
-def test_block_divergence_points_at_the_composition_when_components_agree():
-    lab = CHAPTER.lab("lab-00")
-    mistake = module_of("lab-00", "block__relu_instead_of_gelu")
-    rng = np.random.default_rng(3)
+def block_call(module, seed: int = 3) -> list[Call]:
+    rng = np.random.default_rng(seed)
     d, f = 8, 16
     p = {k: rng.normal(0, 0.3, s) for k, s in {
         "ln1_g": (d,), "ln1_b": (d,), "attn_wqkv": (d, 3 * d), "attn_bqkv": (3 * d,),
         "attn_wo": (d, d), "attn_bo": (d,), "ln2_g": (d,), "ln2_b": (d,), "mlp_w1": (d, f),
         "mlp_b1": (f,), "mlp_w2": (f, d), "mlp_b2": (d,)}.items()}  # fmt: skip
     x = rng.normal(size=(2, 4, d))
-    calls = [Call("block", (x, p, 2, None), {}, value=mistake.block(x, p, 2, None))]
-    lines = block_divergence(lab, calls, mistake)
-    assert lines[0].startswith("diagnosis: first divergence: the composition")
+    mask = np.array([[1, 1, 1, 1], [1, 1, 1, 0]], bool)
+    return [Call("block", (x, p, 2, mask), {}, value=module.block(x, p, 2, mask))]
+
+
+@pytest.mark.parametrize(
+    ("name", "stage"),
+    [
+        ("block__relu_instead_of_gelu", "GELU of the MLP input"),
+        ("block__mlp_reads_unnormalised_h", "MLP input LN2(h) @ mlp_w1 + mlp_b1"),
+        ("block__no_attention_residual", "h = x + attention(LN1 x)"),
+        ("block__post_ln", "h = x + attention(LN1 x)"),
+    ],
+)
+def test_block_divergence_names_the_part_of_the_composition(name, stage):
+    """The parts without a function of their own, isolated by the block's parameters."""
+    mistake = module_of("lab-00", name)
+    lines = block_divergence(CHAPTER.lab("lab-00"), block_call(mistake), mistake)
+    assert lines[0].startswith(f"diagnosis: first divergence: {stage}:"), lines
+    rows = {line[:38].strip(): line[38:].strip() for line in lines[3:]}
+    assert float(rows["layernorm (LN1 of x)"]) < 1e-12
+    assert float(rows["attention (of the reference LN1)"]) < 1e-12
+
+
+def test_block_divergence_finds_a_forgotten_bias_and_a_broken_layernorm():
+    from labs.x2_multimodal.lab00 import tiny_vit as ref
+
+    lab = CHAPTER.lab("lab-00")
+
+    def no_b2(x, p, heads, mask=None):  # in no catalogue: mlp_b2 never added
+        return ref.block(x, {**p, "mlp_b2": np.zeros_like(p["mlp_b2"])}, heads, mask)
+
+    forgets = type("Impl", (), {"layernorm": staticmethod(ref.layernorm),
+                                "attention": staticmethod(ref.attention),
+                                "block": staticmethod(no_b2)})  # fmt: skip
+    lines = block_divergence(lab, block_call(forgets), forgets)
+    assert lines[0].startswith("diagnosis: first divergence: y = h + MLP(LN2 h)"), lines
     broken = module_of("lab-00", "block__relu_instead_of_gelu")
     broken_ln = type("Impl", (), {
         "layernorm": staticmethod(lambda x, g, b, eps=1e-5: (x * 0.0, None)),
         "attention": staticmethod(broken.attention)})  # fmt: skip
-    lines = block_divergence(lab, calls, broken_ln)
+    lines = block_divergence(lab, block_call(broken), broken_ln)
     assert lines[0] == "diagnosis: first divergence: layernorm (LN1 of x)"
+    assert any("not run (AttributeError)" in line for line in lines)  # no block to probe
+
+
+def attention_call(module, masked: bool) -> list[Call]:
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 5, 8))
+    p = {"wqkv": rng.normal(0, 0.4, (8, 24)), "bqkv": rng.normal(0, 0.1, 24),
+         "wo": rng.normal(0, 0.4, (8, 8)), "bo": rng.normal(0, 0.1, 8)}  # fmt: skip
+    mask = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], bool) if masked else None
+    return [Call("attention", (x, p, 2, mask), {}, value=module.attention(x, p, 2, mask))]
+
+
+@pytest.mark.parametrize(
+    ("name", "masked", "stage"),
+    [
+        ("attention__no_sqrt_dh_scale", False, "scaled"),
+        ("attention__no_sqrt_dh_scale", True, "scaled"),
+        ("attention__mask_after_softmax", True, "masked"),
+    ],
+)
+def test_attention_stages_name_the_first_stage_that_departs(name, masked, stage):
+    from harness.grading.diagnosis import attention_divergence
+
+    mistake = module_of("lab-00", name)
+    lines = attention_divergence(CHAPTER.lab("lab-00"), attention_call(mistake, masked), mistake)
+    assert lines[0] == f"diagnosis: first divergence: {stage}", lines
+    rows = dict(line.split(None, 1) for line in lines[2:])
+    assert float(rows["qkv"]) < 1e-12 and float(rows["scores"]) < 1e-12
+
+
+def test_attention_stages_of_the_reference_agree_and_a_stub_gets_the_invitation():
+    from harness.grading.diagnosis import attention_divergence
+    from harness.grading.remote import LearnerError
+    from labs.x2_multimodal.lab00 import tiny_vit as ref
+
+    lab = CHAPTER.lab("lab-00")
+    lines = attention_divergence(lab, attention_call(ref, True), ref)
+    assert not any(line.startswith("diagnosis:") for line in lines) and len(lines) == 9
+
+    def stub(*args, **kwargs):
+        raise LearnerError("not_implemented", "attention_stages is not implemented yet")
+
+    impl = type("Impl", (), {"attention_stages": staticmethod(stub)})
+    lines = attention_divergence(lab, attention_call(ref, False), impl)
+    assert lines and lines[0].startswith("(write the optional attention_stages")
 
 
 def test_nan_is_located_where_the_reference_is_finite():
