@@ -417,10 +417,16 @@ def test_train_verb_classifier_beats_80_percent_on_unseen_icons(impl):
     verbs = expect_shape(pred["verb"], (len(images),), "predict(...)['verb']")
     acc = float(np.mean(verbs.astype(np.int64) == labels["verb"]))
     why = ""
-    if acc < 2 * CHANCE_VERB:
+    if acc < 3 * CHANCE_VERB:  # a model fed inputs unlike its training ones lands here
         why = (
-            f" That is chance level (1/20 = {CHANCE_VERB:.0%}): does predict preprocess the "
-            "icons as train does (channel axis, centring, patch size)?"
+            f" That is near chance level (1/20 = {CHANCE_VERB:.0%}): does predict preprocess "
+            "the icons as train does (channel axis, centring, patch size)?"
+        )
+    elif acc < 0.5:
+        why = (
+            " If your train's own validation accuracy was far higher, predict does not see the "
+            "icons as train did: does it preprocess them the same way (channel axis, centring, "
+            "patch size)?"
         )
     assert acc > TRAIN_MIN_ACC, (
         f"verb top-1 on 1000 unseen icons is {acc:.1%}; needs > {TRAIN_MIN_ACC:.0%} "
