@@ -23,8 +23,14 @@ from harness.progress import next_step_for
 from harness.store import Store, StoreError
 from harness.tui.commands import Command, CommandError, from_next_step, parse_command
 from harness.tui.jobs import Job, JobRunner, clean_message
-from harness.tui.palette import HarnessCommands
 from harness.tui.screens.home import HomeScreen
+
+
+def _palette_commands():
+    """The command palette's provider, imported when the palette first opens."""
+    from harness.tui.palette import HarnessCommands
+
+    return HarnessCommands
 
 
 class HarnessApp(App[None]):
@@ -32,7 +38,7 @@ class HarnessApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "Harness"
-    COMMANDS = App.COMMANDS | {HarnessCommands}
+    COMMANDS = App.COMMANDS | {_palette_commands}
     # Below 100 columns the screens stack their panes instead of setting them side by side.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
@@ -116,8 +122,12 @@ class HarnessApp(App[None]):
         who = self.learner or "no learner"
         return f"{self.chapter.id} — {self.chapter.title} · {who}"
 
+    def get_default_screen(self) -> Screen:
+        """Home is the bottom of the stack: the first frame draws it, not a blank screen that
+        home is pushed over (a second screen to style, lay out and paint before anything)."""
+        return HomeScreen()
+
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen())
         if self.learner is None:
             self.action_learners()
 

@@ -60,3 +60,74 @@ def test_the_data_layer_never_imports_textual(module):
 
 def test_the_cli_imports_textual_only_for_the_tui_command():
     assert "textual" not in modules_after("import harness.cli")
+
+
+# What the home screen does not need; each loads when the learner first opens what uses it.
+NOT_BEFORE_FIRST_USE = {
+    "numpy",
+    "matplotlib",
+    "torch",
+    "transformers",
+    "markdown_it",  # the reader's Markdown
+    "fsrs",  # spaced review
+    "watchfiles",  # watch mode
+    "harness.grading",
+    "harness.cohort",
+    "harness.learning.quiz",
+    "harness.learning.review",
+    "harness.learning.mastery",
+    "harness.learning.variants",
+    "harness.watch",
+    "harness.tui.palette",  # the command palette's provider: when ctrl+p first opens
+    "harness.tui.screens.reader",
+    "harness.tui.screens.lab",
+    "harness.tui.screens.lab_watch",
+    "harness.tui.screens.quiz",
+    "harness.tui.screens.review",
+    "harness.tui.screens.reflections",
+    "harness.tui.screens.learners",
+    "harness.tui.screens.mentor",
+    "harness.tui.widgets.metric_plot",
+    "harness.tui.widgets.solution_view",
+}
+
+FIRST_FRAME = """
+import asyncio
+from harness.store import Store
+from harness.tui.app import make_app
+
+async def first_frame():
+    store = Store.memory()
+    store.add_learner("ana")
+    app = make_app(store=store, learner="ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+
+asyncio.run(first_frame())
+"""
+
+
+def loaded_packages(loaded: set[str]) -> set[str]:
+    """The entries of NOT_BEFORE_FIRST_USE that are loaded, themselves or a module under them."""
+    return {
+        name
+        for name in NOT_BEFORE_FIRST_USE
+        for m in loaded
+        if m == name or m.startswith(f"{name}.")
+    }
+
+
+def test_importing_the_app_leaves_the_other_screens_and_engines_unloaded():
+    loaded = modules_after("import harness.tui.app")
+    assert "harness.tui.screens.home" in loaded  # the first screen itself is needed
+    assert loaded_packages(loaded) == set()
+
+
+def test_the_first_frame_leaves_the_other_screens_and_engines_unloaded(tmp_path):
+    """Home drawn and the app idle: still nothing of what home does not show."""
+    loaded = modules_after(
+        f"import os\nos.environ['HARNESS_LEARNERS'] = {str(tmp_path)!r}\n" + FIRST_FRAME
+    )
+    assert "harness.progress" in loaded
+    assert loaded_packages(loaded) == set()

@@ -122,7 +122,7 @@ async def test_content_screens_replace_each_other(make):
         for line in ("/read theory-00", "/reflect", "/lab lab-00", "/read theory-01"):
             app.run_command_line(line)
             await pilot.pause()
-        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["HomeScreen", "ReaderScreen"]
+        assert [type(s).__name__ for s in app.screen_stack] == ["HomeScreen", "ReaderScreen"]
 
 
 async def test_the_palette_offers_the_same_actions(make):

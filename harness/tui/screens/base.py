@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from harness.tui.commands import completions
 from harness.tui.widgets.command_bar import CommandBar
+from harness.tui.widgets.footer import KeyBar
 from harness.tui.widgets.job_status import JobStatus
 
 
@@ -20,7 +21,7 @@ class HarnessScreen(Screen):
         yield from self.compose_body()
         yield JobStatus(id="job-status")
         yield CommandBar(completions(self.app.chapter))  # type: ignore[attr-defined]
-        yield Footer()
+        yield KeyBar()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -63,6 +63,8 @@ class HomeScreen(HarnessScreen):
     ]
 
     states: dict[str, ItemState] = {}
+    _resumed = False
+    _fresh_from_mount = False
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="home-columns"):
@@ -95,9 +97,16 @@ class HomeScreen(HarnessScreen):
             )
         )
         self.refresh_status()
+        # Textual resumes a screen right after mounting it: that first resume has nothing new
+        # to show (only one that comes after this mount may be skipped).
+        self._fresh_from_mount = not self._resumed
         self.query_one("#read-order", OptionList).focus()
 
     def on_screen_resume(self) -> None:
+        self._resumed = True
+        if self._fresh_from_mount:
+            self._fresh_from_mount = False
+            return
         self.refresh_status()
 
     def refresh_status(self) -> None:
