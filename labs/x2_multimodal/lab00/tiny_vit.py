@@ -184,6 +184,7 @@ def train(
         params, _ = vit.train(
             model_cfg, train_cfg, train_images, train_labels, val_images, val_labels,
             seed=seed, time_budget_s=budget_left, progress=on_eval, state=state,
+            final_report=progress is not None,
         )  # fmt: skip
     except _StopEarly:
         params = state["params"]

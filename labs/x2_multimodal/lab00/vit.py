@@ -231,6 +231,7 @@ def train(
     time_budget_s: float = 30.0,
     progress: Callable[[dict], None] | None = None,
     state: dict | None = None,
+    final_report: bool = True,
 ) -> tuple[dict[str, np.ndarray], list[dict]]:
     """AdamW on shuffled minibatches until the time budget or max_steps runs out.
 
@@ -238,6 +239,8 @@ def train(
     steps and once at the end; returns (params, the list of those dicts). Evaluation time
     counts against the budget: the clock is the learner's wall clock. `state["params"]` is
     the live params dict, so a caller whose `progress` raises to stop early keeps the model.
+    `final_report=False` skips the evaluation after the last step (nobody reads it; the DoD's
+    two-step runs would spend most of their time on it).
     """
     params = init_params(cfg, seed)
     if state is not None:
@@ -284,6 +287,6 @@ def train(
             step += 1
             if step % tcfg.eval_every == 0:
                 report()
-        if not history or history[-1]["step"] != step:
+        if final_report and (not history or history[-1]["step"] != step):
             report()
     return params, history
