@@ -5,14 +5,16 @@ Two checks need numbers only the real model produces: the cross-attention of 07-
 `timestamps`: the raw logits of every step, the tokens and transformers' own segments). They
 depend on nothing but the committed clip, the model weights and the torch and transformers
 versions, so the trusted grading process computes them on first use and keeps them in the
-cache folder that already holds the converted weights (`whisper_model.cache_dir()`, never
-writable by learner code: the sandbox binds the filesystem read-only). Later runs read the
-.npy files instead of importing torch and transformers and building the model (~10 s here).
+cache folder that already holds the converted weights (`whisper_model.cache_dir()`; under
+bubblewrap learner code sees the filesystem read-only, so it can no more write these files
+than the weights beside them). Later runs read the .npy files instead of importing torch and
+transformers and building the model (~10-20 s here).
 
 Each entry is a folder named by a key over everything its numbers depend on, holding one .npy
-per array and `meta.json` (written last) with the SHA-256 of every .npy: a file that does not
-hash to what was written (a crash half-way, disk damage, an edit) is recomputed, never used.
-`tests/lab02` asserts the cached numbers equal a fresh run of the model.
+per array and `meta.json` (written last) with the SHA-256 of every .npy. The hashes show
+accidental damage (a crash half-way, a truncated or altered file): such an entry is recomputed,
+never used. They do not show who wrote an entry; the read-only sandbox is what keeps learner
+code out. `tests/lab02` asserts the cached numbers equal a fresh run of the model.
 """
 
 from __future__ import annotations
