@@ -166,3 +166,16 @@ def test_fit_stops_once_the_target_is_reached_and_says_so():
 
     history = fit(lambda batch, fraction: (1.0, 0.0), lambda: None, 60.0, stop=stop, check_every=5)
     assert history.stopped_by == "target" and history.steps == 10 and len(asked) == 2
+
+
+def test_the_training_pool_is_drawn_once_per_process_and_read_only():
+    """The checks train twice from one seed in a worker: the second train reuses the pool, and
+    no training run can write into the pool the next one reads."""
+    from labs.x2_multimodal.lab01.data import training_icons
+
+    pool = training_icons(300, seed=3)
+    assert training_icons(300, seed=3) is pool and training_icons(n=300, seed=3) is pool
+    assert not pool.images.flags.writeable and not pool.text_ids.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        pool.images[0, 0, 0] = 1.0
+    assert training_icons(300, seed=4) is not pool
