@@ -3,7 +3,7 @@
 Each run is a new process, so imports are cold as they are for `make run`. Runs alternate
 with a minimal Textual app (one Static), so the harness's own cost is read as the difference
 in the same run, whatever the machine's load; the target is a first frame <= 400 ms:
-    .venv/bin/python bench/tui_startup.py [--runs 5]
+    .venv/bin/python bench/tui_startup.py [--runs 5] [--instructions]
 
 Two moments are timed in each run:
 - first paint: the first frame the app hands to its driver for a screen that has content
@@ -18,6 +18,10 @@ Bytecode is cached as it is from a learner's second start on: the children write
 it under a private PYTHONPYCACHEPREFIX (one unmeasured start first), whatever
 PYTHONDONTWRITEBYTECODE says here; compiling the harness's modules from source would add
 ~25 ms (harness.store alone ~13 ms) that a learner pays once.
+
+--instructions also counts the instructions each app executes up to its first paint, once,
+under valgrind's callgrind (about a minute each): a figure the machine's load does not move,
+for comparing the harness with the minimal app when wall clocks are noisy.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,12 +42,16 @@ PROBE = """
 import time
 t0 = time.perf_counter()
 import asyncio
+import os
+EXIT_AT_FIRST_PAINT = bool(os.environ.get("EXIT_AT_FIRST_PAINT"))
 from textual.app import App
 first_paint = []
 _display = App._display
 def _probe(self, screen, renderable):
     if renderable is not None and not self._batch_count and screen.children and not first_paint:
         first_paint.append(time.perf_counter() - t0)
+        if EXIT_AT_FIRST_PAINT:
+            os._exit(0)
     return _display(self, screen, renderable)
 App._display = _probe
 """
@@ -92,6 +102,19 @@ def cold(code: str, tmp: str, pycache: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def instructions(code: str, tmp: str, pycache: str) -> int:
+    """Instructions executed from the interpreter's start to the first paint (callgrind)."""
+    env = dict(os.environ, HARNESS_LEARNERS=tmp, PYTHONPYCACHEPREFIX=pycache)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["EXIT_AT_FIRST_PAINT"] = "1"
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+         "-c", code],
+        capture_output=True, text=True, env=env, check=True, timeout=1200,
+    )  # fmt: skip
+    return int(re.search(r"Collected : (\d+)", out.stderr).group(1))
+
+
 def ms(rows: list[dict], key: str) -> str:
     values = [r[key] * 1000 for r in rows]
     low, mid, high = min(values), statistics.median(values), max(values)
@@ -101,7 +124,12 @@ def ms(rows: list[dict], key: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions (valgrind)"
+    )
     args = parser.parse_args()
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind on PATH")
     rows, minimal = [], []
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as pycache:
@@ -113,6 +141,13 @@ def main() -> None:
             if run:  # the first start of each only writes the bytecode cache
                 rows.append(harness)
                 minimal.append(plain)
+        if args.instructions:
+            with tempfile.TemporaryDirectory() as tmp:
+                db = f"import json\nDB = {os.path.join(tmp, 'p.db')!r}\n"
+                counted = instructions(db + PROBE + CHILD + REPORT, tmp, pycache)
+                counted_plain = instructions(
+                    "import json\n" + PROBE + MINIMAL + REPORT, tmp, pycache
+                )
     print(
         f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; "
         f"{args.runs} cold starts of each, alternating"
@@ -122,6 +157,11 @@ def main() -> None:
         print(f"{label} (headless, 120x40): {ms(rows, key)}")
         print(f"  minimal Textual app, same run: {ms(minimal, key)}")
     print(f"CPU time to settled: {ms(rows, 'cpu_s')}; minimal app {ms(minimal, 'cpu_s')}")
+    if args.instructions:
+        print(
+            f"instructions to the first paint: {counted / 1e6:.0f} M; minimal app "
+            f"{counted_plain / 1e6:.0f} M ({counted / counted_plain:.2f}x)"
+        )
     paint = statistics.median(r["first_paint_s"] for r in rows)
     base = statistics.median(r["first_paint_s"] for r in minimal)
     print(
