@@ -27,18 +27,22 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## set up and open the TUI for the default learner
 	$(BIN)/harness tui
 
+# One pytest worker per core, at most 4 (pytest-xdist); `PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
+XDIST := -n $(PYTEST_WORKERS) --maxprocesses 4
+
 test: $(STAMP)  ## set up and run the whole test suite (slow tests included)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 test-fast: $(STAMP)  ## the suite without slow tests
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(XDIST) -m "not slow"
 
 # The suite with timings: pytest's slowest tests, then seconds per tests/ area (issue 18).
 .PHONY: test-durations
 DURATIONS_XML := .pytest_cache/durations.xml
 test-durations: $(STAMP)  ## the whole suite, then its slowest tests and seconds per tests/ area
 	@mkdir -p .pytest_cache
-	$(BIN)/python -m pytest --durations=20 --junitxml=$(DURATIONS_XML); status=$$?; \
+	$(BIN)/python -m pytest $(XDIST) --durations=20 --junitxml=$(DURATIONS_XML); status=$$?; \
 	$(BIN)/python scripts/test_durations.py $(DURATIONS_XML); exit $$status
 
 lint: $(STAMP)  ## ruff check and format check
