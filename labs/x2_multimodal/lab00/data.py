@@ -22,18 +22,27 @@ def icon_dataset(n: int, seed: int, split: str) -> tuple[np.ndarray, dict[str, n
 
     `split` is one of icons.SPLITS ("train", "heldout"): a model trains on ("train", seed),
     watches its progress on ("heldout", seed), and is scored on ("heldout", other seed).
-    The last few sets drawn are kept, so a second `train` in the same process (the checks
-    train three times with one seed) does not draw its 10,000 icons again; each call gets
-    its own copy to change.
+    The last few sets of up to CACHED_MAX icons are kept, so a second `train` in the same
+    process (the checks train three times with one seed) does not draw its 10,000 icons
+    again; each call gets its own copy to change.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
+    if n > CACHED_MAX:
+        return _draw(int(n), int(seed), split)
     images, labels = _drawn(int(n), int(seed), split)
     return images.copy(), {name: value.copy() for name, value in labels.items()}
 
 
-@lru_cache(maxsize=4)  # a train set, a validation set and a spare: ~50 MB at most
+CACHED_MAX = 20_000  # 80 MB of float32 icons; four kept sets stay well inside a worker's memory
+
+
+@lru_cache(maxsize=4)  # a train set, a validation set, the checks' held-out set and a spare
 def _drawn(n: int, seed: int, split: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    return _draw(n, seed, split)
+
+
+def _draw(n: int, seed: int, split: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     icons = make_icons(n, seed, size=32, split=split)
     labels = {name: np.asarray(getattr(icons, name), dtype=np.int64) for name in LABELS}
     return icons.images, labels
