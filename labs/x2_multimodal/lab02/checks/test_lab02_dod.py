@@ -148,8 +148,8 @@ def test_mel_filters_match_transformers_filter_bank(impl):
         expect_close(
             got,
             ref.mel_filters(sr, n_fft, n_mels),
-            f"mel_filters({sr}, {n_fft}, {n_mels}) vs transformers' mel_filter_bank "
-            "(slaney mel scale, slaney norm)",
+            f"mel_filters({sr}, {n_fft}, {n_mels}) vs the reference (transformers' "
+            "mel_filter_bank: slaney mel scale, slaney norm)",
             rtol=1e-4,
             atol=1e-7,
         )
@@ -195,7 +195,7 @@ def test_log_mel_matches_the_feature_extractor(impl):
         got = expect_shape(impl.log_mel_spectrogram(x), (80, 3000), f"log_mel({name})")
         expect_close(
             got, ref.log_mel_spectrogram(x),
-            f"log_mel_spectrogram({name}) vs WhisperFeatureExtractor"
+            f"log_mel_spectrogram({name}) vs the reference (WhisperFeatureExtractor's, to 1e-4)"
             + context(inputs={"audio": x}, seed=SEED, page=page(LOG_MEL_SECTION)),
             rtol=0, atol=1e-4,
         )  # fmt: skip
