@@ -29,7 +29,7 @@ run: $(STAMP)  ## set up and open the TUI for the default learner
 
 # One pytest worker per core, at most 4 (pytest-xdist); `PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
-XDIST := -n $(PYTEST_WORKERS) --maxprocesses 4
+XDIST := -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadgroup
 
 test: $(STAMP)  ## set up and run the whole test suite (slow tests included)
 	$(BIN)/python -m pytest $(XDIST)
