@@ -9,7 +9,6 @@ import click
 from harness.chapter import Chapter
 from harness.cli import main
 from harness.cli.common import Context
-from harness.learning import mastery, review
 from harness.learning.quiz import (
     DEFAULT_N,
     AnswerError,
@@ -135,6 +134,9 @@ def quiz(ctx: Context, quiz_id: str, name: str | None, seed: int | None, n: int)
 
 def _after_quiz(ctx: Context, attempt: Attempt) -> None:
     """Which outcomes held the score back, mastery so far, and the review queue's news."""
+    # NumPy and FSRS load after a quiz, not with every command (e.g. `harness tui`).
+    from harness.learning import mastery, review
+
     store, chapter = ctx.store, ctx.chapter
     review.sync(store, chapter, attempt.learner, bank=attempt.bank)
     rows = mastery.learner_mastery(store, chapter, attempt.bank, attempt.learner)

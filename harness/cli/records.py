@@ -8,7 +8,9 @@ import click
 
 from harness.cli import main
 from harness.cli.common import Context
-from harness.cohort import records
+
+# harness.cohort.records (and the signing library under it) loads inside the two commands:
+# the harness package imports every command module at start, `harness tui` included.
 
 _KEY_HELP = (
     "Also add (export) or require (import) an HMAC-SHA256 under the secret in this file. "
@@ -45,6 +47,8 @@ def export_(ctx: Context, name: str | None, out: Path | None, key_file: Path | N
             f"no learners in {ctx.db_path} to export; add one with `harness learner add NAME`"
         )
     learner = ctx.learner(name, create_default=False)
+    from harness.cohort import records
+
     bundle = records.export_bundle(ctx.store, ctx.chapter, learner, key=_key(key_file))
     out = out or Path(f"{learner}-{ctx.chapter.id}-records.json")
     records.write_bundle(bundle, out)
@@ -67,6 +71,8 @@ def export_(ctx: Context, name: str | None, out: Path | None, key_file: Path | N
 @click.pass_obj
 def import_(ctx: Context, bundle_file: Path, key_file: Path | None) -> None:
     """Verify FILE (made by `harness export`) and merge it in; importing twice adds nothing."""
+    from harness.cohort import records
+
     bundle = records.read_bundle(bundle_file)
     try:
         result = records.import_bundle(ctx.store, ctx.chapter, bundle, key=_key(key_file))
