@@ -151,8 +151,10 @@ def read(ctx: Context, item_id: str, name: str | None, no_complete: bool) -> Non
     st = compute_status(ctx.store, ctx.chapter, learner)
     state = next(s for s in st.items if s.item.id == item.id)
     ctx.store.record_page(learner, item.id, "opened")
-    from rich.console import Console  # Markdown's parser loads for this command only (the
-    from rich.markdown import Markdown  # harness package imports every command at start)
+    # Markdown's parser loads for this command only: the harness package imports every
+    # command module at start, `harness tui` included.
+    from rich.console import Console
+    from rich.markdown import Markdown
 
     Console().print(Markdown(item.path.read_text(encoding="utf-8")))
     if state.state == LOCKED:
