@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import copy
 import importlib
-import importlib.util
 import sys
 import time
+import types
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -126,13 +125,20 @@ class Replay:
     stopped_at: int | None = None
 
 
-def _load(path: Path, name: str):
+def _load(entry: Entry, name: str):
+    """The entry's whole file (`Entry.source`, its base and its bug) run as a fresh module."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+    module = types.ModuleType(name)
+    module.__file__ = str(entry.path)
+    sys.modules[name] = module  # before running it: dataclasses look their module up
+    try:
+        # a composed file's lines are not the entry file's: its tracebacks name both
+        where = f"<{entry.path.name} over {entry.base.name}>" if entry.base else str(entry.path)
+        exec(compile(entry.source, where, "exec"), module.__dict__)  # noqa: S102
+    except BaseException:
+        del sys.modules[name]
+        raise
     return module
 
 
@@ -270,7 +276,7 @@ def match_mistakes(
         if entry.kind != "mistake" or entry.task != task or time.monotonic() > deadline:
             continue
         try:
-            module = _load(entry.path, f"_x2_mistake_{lab.number}_{entry.name}")
+            module = _load(entry, f"_x2_mistake_{lab.number}_{entry.name}")
         except Exception:  # noqa: BLE001, S112 - an entry that cannot load is skipped
             continue
         got = replay(module, calls, deadline)

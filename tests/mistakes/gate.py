@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,13 +15,15 @@ WORKERS = 2  # the machine has two cores, shared
 
 
 def run_entry(chapter: Chapter, lab_id: str, entry: Entry, task: str, root: Path) -> CheckOutcome:
-    """Grade `entry` as learner code on one task; each run gets its own learner folder."""
+    """Grade `entry` as learner code on one task; each run gets its own learner folder, whose
+    entry file is the entry's whole text (`Entry.source`: a mistake with a base composed over it),
+    graded as a standalone file like any learner's."""
     lab = chapter.lab(lab_id)
     digest = hashlib.sha1(f"{lab_id}/{entry.name}/{task}".encode()).hexdigest()[:10]
     learner = f"gate-{digest}"
     folder = lab_dir(learner, chapter, lab_id, root)
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(entry.path, folder / f"{lab.entry}.py")
+    (folder / f"{lab.entry}.py").write_text(entry.source, encoding="utf-8")
     return run_checks(chapter, lab_id, learner=learner, task=task)
 
 

@@ -42,12 +42,17 @@ def test_catalogue_has_its_mistakes_and_alternatives(lab_id):
         unknown = [c for c in entry.caught_by if base_name(c) not in names]
         assert not unknown, f"{entry.path.name}: caught_by names unknown checks {unknown}"
     for entry in entries:
-        text = entry.path.read_text()
-        assert f"{lab.package}.{lab.entry}" not in text, f"{entry.path.name} imports the entry"
-        for module in lab.solution:
-            assert not re.search(rf"{lab.package}\.{module}\b|import {module}\b", text), (
-                f"{entry.path.name} imports the reference solution module {module}"
-            )
+        # the file as written and the whole file graded (its base composed in, `Entry.source`)
+        for what, text in (("file", entry.path.read_text()), ("composed file", entry.source)):
+            where = f"{entry.path.name} ({what})"
+            assert f"{lab.package}.{lab.entry}" not in text, f"{where} imports the entry"
+            for module in lab.solution:
+                assert not re.search(rf"{lab.package}\.{module}\b|import {module}\b", text), (
+                    f"{where} imports the reference solution module {module}"
+                )
+        # graded code cannot see the catalogue: what is graded must not import it
+        imports = re.findall(r"^\s*(?:from|import) +\S*\bmistakes\b.*$", entry.source, re.M)
+        assert not imports, f"{entry.path.name}: its composed file imports the catalogue {imports}"
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ CHAPTER = load_chapter()
 def module_of(lab_id: str, name: str):
     lab = CHAPTER.lab(lab_id)
     entry = next(e for e in load_catalogue(lab) if e.name == name)
-    return _load(entry.path, f"_test_{lab.number}_{name}")
+    return _load(entry, f"_test_{lab.number}_{name}")
 
 
 def calls_of(module, fn: str, *inputs: tuple) -> list[Call]:

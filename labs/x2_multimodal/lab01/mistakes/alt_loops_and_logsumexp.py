@@ -33,20 +33,29 @@ def build_vocab(texts):
     return [PAD, CLS, *words]
 
 
-def tokenize(texts, vocab, max_len=None):
-    index = {w: i for i, w in enumerate(vocab)}
-    split = [t.split() for t in texts]
+def _row_length(split, max_len):
     need = 1 + max((len(s) for s in split), default=0)
     length = need if max_len is None else max_len
     if length < need:
         raise ValueError(f"max_len={max_len} is too short; a text needs {need} tokens")
+    return length
+
+
+def _row_ids(words, index, text):
+    missing = [w for w in words if w not in index]
+    if missing:
+        raise ValueError(f"unknown words {missing} in text {text!r}")
+    return [index[CLS]] + [index[w] for w in words]
+
+
+def tokenize(texts, vocab, max_len=None):
+    index = {w: i for i, w in enumerate(vocab)}
+    split = [t.split() for t in texts]
+    length = _row_length(split, max_len)
     ids = np.zeros((len(texts), length), dtype=np.int64)
     mask = np.zeros((len(texts), length), dtype=bool)
     for n, words in enumerate(split):
-        missing = [w for w in words if w not in index]
-        if missing:
-            raise ValueError(f"unknown words {missing} in text {texts[n]!r}")
-        row = [index[CLS]] + [index[w] for w in words]
+        row = _row_ids(words, index, texts[n])
         ids[n, : len(row)] = row
         mask[n, : len(row)] = True
     return ids, mask
@@ -75,10 +84,16 @@ def scaled_cosine_logits_backward(image_features, text_features, log_scale, d_lo
     da, db = d_cos @ b, d_cos.T @ a
     d_img = (da - a * (da * a).sum(axis=1, keepdims=True)) / na
     d_txt = (db - b * (db * b).sum(axis=1, keepdims=True)) / nb
+    return d_img, d_txt, _d_log_scale(d_logits, cos, log_scale)
+
+
+def _d_log_scale(d_logits, cos, log_scale):
+    """d loss / d log_scale: d scale / d log_scale = scale, and 0 above the clamp."""
+    s = logit_scale(log_scale)
     d_log_scale = float((d_logits * cos).sum() * s) if log_scale < MAX_LOG_SCALE else 0.0
     if math.isclose(log_scale, MAX_LOG_SCALE):
         d_log_scale = float((d_logits * cos).sum() * s)
-    return d_img, d_txt, d_log_scale
+    return d_log_scale
 
 
 # === task: info_nce
@@ -104,24 +119,41 @@ def info_nce(logits):
 # === task: retrieval
 
 
-def retrieval_metrics(image_emb, text_emb, text_of_image, ks=(1, 5, 10)):
+def _cosines(image_emb, text_emb):
     a = image_emb / np.linalg.norm(image_emb, axis=1, keepdims=True)
     b = text_emb / np.linalg.norm(text_emb, axis=1, keepdims=True)
-    sims = a @ b.T  # (N, M)
-    text_of_image = np.asarray(text_of_image)
+    return a @ b.T  # (N, M)
+
+
+def _image_to_text_ranks(sims, text_of_image):
+    """1 + the texts scoring at least the image's own: ties count against the query."""
     own = sims[np.arange(len(sims)), text_of_image]
-    i2t = (sims >= own[:, None]).sum(axis=1)
-    t2i = []
-    for m in np.unique(text_of_image):
-        mine = text_of_image == m
-        best = sims[mine, m].max()
-        t2i.append(1 + int((sims[~mine, m] >= best).sum()))
-    out = {}
-    for name, ranks in (("i2t", np.asarray(i2t)), ("t2i", np.asarray(t2i))):
-        for k in ks:
-            out[f"{name}_R@{k}"] = float((ranks <= k).mean())
-        out[f"{name}_median_rank"] = float(np.median(ranks))
+    return (sims >= own[:, None]).sum(axis=1)
+
+
+def _text_rank(sims, mine, m):
+    """1 + the icons of other texts scoring at least text m's best own icon (`mine`)."""
+    best = sims[mine, m].max()
+    return 1 + int((sims[~mine, m] >= best).sum())
+
+
+def _text_to_image_ranks(sims, text_of_image):
+    """Only the texts that have icons are queries; the others are distractors."""
+    return np.array([_text_rank(sims, text_of_image == m, m) for m in np.unique(text_of_image)])
+
+
+def _recalls(name, ranks, ks):
+    out = {f"{name}_R@{k}": float((ranks <= k).mean()) for k in ks}
+    out[f"{name}_median_rank"] = float(np.median(ranks))
     return out
+
+
+def retrieval_metrics(image_emb, text_emb, text_of_image, ks=(1, 5, 10)):
+    sims = _cosines(image_emb, text_emb)
+    text_of_image = np.asarray(text_of_image)
+    i2t = _image_to_text_ranks(sims, text_of_image)
+    t2i = _text_to_image_ranks(sims, text_of_image)
+    return {**_recalls("i2t", i2t, ks), **_recalls("t2i", t2i, ks)}
 
 
 # === task: train

@@ -6,34 +6,15 @@ why: a text with several icons is retrieved as soon as any of them is found: its
   its best icon.
 hint: use the highest-scoring icon of the text.
 """
+# ruff: noqa: F405 (np and the base's names come from its import below)
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
-PAD, CLS = "<pad>", "<cls>"
-MAX_LOG_SCALE = math.log(100.0)
+from labs.x2_multimodal.lab01.mistakes.alt_loops_and_logsumexp import *  # noqa: F403 (base)
 
 # === task: retrieval
 
 
-def retrieval_metrics(image_emb, text_emb, text_of_image, ks=(1, 5, 10)):
-    a = image_emb / np.linalg.norm(image_emb, axis=1, keepdims=True)
-    b = text_emb / np.linalg.norm(text_emb, axis=1, keepdims=True)
-    sims = a @ b.T  # (N, M)
-    text_of_image = np.asarray(text_of_image)
-    own = sims[np.arange(len(sims)), text_of_image]
-    i2t = (sims >= own[:, None]).sum(axis=1)
-    t2i = []
-    for m in np.unique(text_of_image):
-        mine = text_of_image == m
-        best = sims[mine, m][0]
-        t2i.append(1 + int((sims[~mine, m] >= best).sum()))
-    out = {}
-    for name, ranks in (("i2t", np.asarray(i2t)), ("t2i", np.asarray(t2i))):
-        for k in ks:
-            out[f"{name}_R@{k}"] = float((ranks <= k).mean())
-        out[f"{name}_median_rank"] = float(np.median(ranks))
-    return out
+def _text_rank(sims, mine, m):
+    best = sims[mine, m][0]
+    return 1 + int((sims[~mine, m] >= best).sum())

@@ -6,15 +6,11 @@ why: the contract sorts the words so that the same universe always gives the sam
   order the texts come in; a saved model's embedding rows depend on it.
 hint: sort the distinct words after the two special tokens.
 """
+# ruff: noqa: F405 (np and the base's names come from its import below)
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
-PAD, CLS = "<pad>", "<cls>"
-MAX_LOG_SCALE = math.log(100.0)
+from labs.x2_multimodal.lab01.mistakes.alt_loops_and_logsumexp import *  # noqa: F403 (base)
 
 # === task: tokenize
 
@@ -22,22 +18,3 @@ MAX_LOG_SCALE = math.log(100.0)
 def build_vocab(texts):
     words = list(dict.fromkeys(w for t in texts for w in t.split()))
     return [PAD, CLS, *words]
-
-
-def tokenize(texts, vocab, max_len=None):
-    index = {w: i for i, w in enumerate(vocab)}
-    split = [t.split() for t in texts]
-    need = 1 + max((len(s) for s in split), default=0)
-    length = need if max_len is None else max_len
-    if length < need:
-        raise ValueError(f"max_len={max_len} is too short; a text needs {need} tokens")
-    ids = np.zeros((len(texts), length), dtype=np.int64)
-    mask = np.zeros((len(texts), length), dtype=bool)
-    for n, words in enumerate(split):
-        missing = [w for w in words if w not in index]
-        if missing:
-            raise ValueError(f"unknown words {missing} in text {texts[n]!r}")
-        row = [index[CLS]] + [index[w] for w in words]
-        ids[n, : len(row)] = row
-        mask[n, : len(row)] = True
-    return ids, mask
