@@ -43,13 +43,18 @@ FEW = settings(SETTINGS, max_examples=25)  # for parsers whose every example cos
 )
 @example("../x")
 @example("a" * 33)
+@example("a" * 24 + "@" + "0" * 8)
 def test_a_learner_name_is_safe_or_refused_with_a_reason(name):
     try:
         assert validate_name(name) == name
     except LearnerNameError as exc:
         assert "learner name" in str(exc)
         return
-    assert isinstance(name, str) and 1 <= len(name) <= 32
+    # A name is up to 32 characters; an imported learner whose name was taken here gets
+    # `name@<8 hex of their key>` (harness/cohort/records.py), so 41 at most.
+    base, _, suffix = name.partition("@")
+    assert isinstance(name, str) and 1 <= len(base) <= 32
+    assert not suffix or (len(suffix) == 8 and all(c in "0123456789abcdef" for c in suffix))
     assert "/" not in name and "\\" not in name and not name.startswith(".")
     assert name.isascii() and "\0" not in name
 
