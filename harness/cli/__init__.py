@@ -79,25 +79,47 @@ def main(ctx: click.Context, db: Path | None) -> None:
     ctx.obj = Context(db or default_db_path())
 
 
-COMMAND_MODULES = (
-    "learner",
-    "pages",
-    "data",
-    "check",
-    "hint",
-    "watch",
-    "run",
-    "quiz",
-    "review",
-    "mentor",
-    "records",
-    "doctor",
-    "tui",
-)
+# Each command and the module that registers it. A module is imported when one of its
+# commands is asked for (or when help lists them all), so `harness tui` starts without
+# importing the quiz, review, mentor and records machinery (NumPy, FSRS, signing).
+COMMANDS: dict[str, str] = {
+    "check": "check",
+    "data": "data",
+    "doctor": "doctor",
+    "export": "records",
+    "hint": "hint",
+    "import": "records",
+    "learner": "learner",
+    "mentor": "mentor",
+    "next": "pages",
+    "quiz": "quiz",
+    "read": "pages",
+    "reproduce": "run",
+    "review": "review",
+    "run": "run",
+    "status": "pages",
+    "tui": "tui",
+    "watch": "watch",
+}
 
-for _name in COMMAND_MODULES:
-    try:
-        importlib.import_module(f"harness.cli.{_name}")
-    except ModuleNotFoundError as _exc:  # a command module not written yet
-        if _exc.name != f"harness.cli.{_name}":
-            raise
+
+def load_all_commands() -> click.Group:
+    """Register every command on `main` (for tests and tools that walk `main.commands`)."""
+    for module in sorted(set(COMMANDS.values())):
+        importlib.import_module(f"harness.cli.{module}")
+    return main
+
+
+def _list_commands(ctx: click.Context) -> list[str]:
+    return sorted(set(COMMANDS) | set(main.commands))
+
+
+def _get_command(ctx: click.Context, name: str) -> click.Command | None:
+    if name not in main.commands and name in COMMANDS:
+        importlib.import_module(f"harness.cli.{COMMANDS[name]}")
+    return main.commands.get(name)
+
+
+# Only the top-level group is lazy; its subgroups (`harness learner`, ...) hold their own.
+main.list_commands = _list_commands  # type: ignore[method-assign]
+main.get_command = _get_command  # type: ignore[method-assign]

@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from harness.cli import main
+from harness.cli import load_all_commands, main
 from harness.store import Store
 
 
@@ -174,7 +174,7 @@ MINE = [
 
 @pytest.mark.parametrize("path", MINE, ids=[" ".join(p) for p in MINE])
 def test_every_command_has_help(path):
-    command: click.Command = main
+    command: click.Command = load_all_commands()
     for part in path:
         command = command.commands[part]  # type: ignore[attr-defined]
     assert (command.help or "").strip()
