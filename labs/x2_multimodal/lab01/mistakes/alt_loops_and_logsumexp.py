@@ -104,15 +104,20 @@ def _log_softmax_rows(z):
     return z - top - np.log(np.exp(z - top).sum(axis=1, keepdims=True))
 
 
+def _loss_and_grad(rows, cols):
+    """The mean of both cross-entropies from the row-wise (image->text) and column-wise
+    (text->image) log-softmax, and its gradient with respect to the logits."""
+    b = rows.shape[0]
+    loss = -(np.trace(rows) + np.trace(cols)) / (2 * b)
+    grad = (np.exp(rows) + np.exp(cols).T - 2 * np.eye(b)) / (2 * b)
+    return loss, grad
+
+
 def info_nce(logits):
     logits = np.asarray(logits)
     if logits.ndim != 2 or logits.shape[0] != logits.shape[1]:
         raise ValueError(f"info_nce needs square logits, got shape {logits.shape}")
-    b = logits.shape[0]
-    rows = _log_softmax_rows(logits)
-    cols = _log_softmax_rows(logits.T)
-    loss = -(np.trace(rows) + np.trace(cols)) / (2 * b)
-    grad = (np.exp(rows) + np.exp(cols).T - 2 * np.eye(b)) / (2 * b)
+    loss, grad = _loss_and_grad(_log_softmax_rows(logits), _log_softmax_rows(logits.T))
     return float(loss), grad.astype(logits.dtype)
 
 

@@ -19,9 +19,6 @@ def info_nce(logits):
     logits = np.asarray(logits)
     if logits.ndim != 2 or logits.shape[0] != logits.shape[1]:
         raise ValueError(f"info_nce needs square logits, got shape {logits.shape}")
-    b = logits.shape[0]
     rows = _log_softmax_rows(logits)
-    cols = rows.T
-    loss = -(np.trace(rows) + np.trace(cols)) / (2 * b)
-    grad = (np.exp(rows) + np.exp(cols).T - 2 * np.eye(b)) / (2 * b)
+    loss, grad = _loss_and_grad(rows, rows.T)
     return float(loss), grad.astype(logits.dtype)
