@@ -1,6 +1,7 @@
 """Time from a fresh interpreter to the TUI's first frame (headless), median of N runs.
 
-Each run is a new process, so imports are cold as they are for `make run`. Runs alternate
+Each run is a new process, so imports are cold as they are for `make run`, and it starts the
+way `harness tui` does (the CLI, its `tui` command, then the app). Runs alternate
 with a minimal Textual app (one Static), so the harness's own cost is read as the difference
 in the same run, whatever the machine's load; the target is a first frame <= 400 ms:
     .venv/bin/python bench/tui_startup.py [--runs 5] [--instructions]
@@ -57,6 +58,8 @@ App._display = _probe
 """
 
 CHILD = """
+from harness.cli import main  # the path `harness tui` (make run) takes: the CLI first
+main.get_command(None, "tui")
 from harness.store import Store
 from harness.tui.app import make_app
 t_import = time.perf_counter() - t0
