@@ -4,6 +4,7 @@ base's text under the mistake's header, then the mistake's own functions, which 
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -137,3 +138,15 @@ def test_every_based_mistake_composes_to_one_file_where_its_own_functions_win(la
         last = {n.name: n.lineno for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
         late = [name for name in own if last[name] < tail]
         assert not late, f"{entry.path.name}: {late} are the base's in the composed file"
+
+
+def test_the_files_bench_regrade_submits_as_they_are_have_no_base():
+    """bench/regrade.py submits some catalogue files' raw bytes as learner files; a base
+    would make them import the catalogue the sandbox hides, and fail for that instead."""
+    root = LAB.package_dir.parents[2]
+    named = re.findall(r'"(lab\d\d/mistakes/\w+\.py)"', (root / "bench/regrade.py").read_text())
+    assert named, "bench/regrade.py names no catalogue files: update this test"
+    for name in named:
+        lab = CHAPTER.lab(f"lab-{name[3:5]}")
+        entry = load_entry(root / "labs/x2_multimodal" / name, lab)
+        assert entry.base is None, f"{name} has a base; bench/regrade.py submits its raw bytes"
