@@ -61,33 +61,51 @@ def _softmax(s):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _heads(x, params, n_heads):
+    """q, k, v, each (B, N, H, dh): head h reads features h*dh:(h+1)*dh of its third of qkv."""
+    b, n, d = x.shape
+    qkv = x @ params["wqkv"] + params["bqkv"]  # (B, N, 3D)
+    dh = d // n_heads
+    return tuple(qkv[..., i * d : (i + 1) * d].reshape(b, n, n_heads, dh) for i in range(3))
+
+
+def _scores(q, k, dtype):
+    return np.einsum("bqhd,bkhd->bhqk", q, k) / np.sqrt(q.shape[-1]).astype(dtype)  # (B, H, N, N)
+
+
+def _mask_keys(scores, key_mask):
+    if key_mask is None:
+        return scores
+    return np.where(key_mask[:, None, None, :], scores, -np.inf)
+
+
 def attention(x, params, n_heads, key_mask=None):
     b, n, d = x.shape
-    dh = d // n_heads
-    qkv = x @ params["wqkv"] + params["bqkv"]  # (B, N, 3D)
-    q, k, v = (
-        qkv[..., i * d : (i + 1) * d].reshape(b, n, n_heads, dh) for i in range(3)
-    )  # (B, N, H, dh)
-    scores = np.einsum("bqhd,bkhd->bhqk", q, k) / np.sqrt(dh).astype(x.dtype)
-    if key_mask is not None:
-        scores = np.where(key_mask[:, None, None, :], scores, -np.inf)
-    p = _softmax(scores)
+    q, k, v = _heads(x, params, n_heads)
+    p = _softmax(_mask_keys(_scores(q, k, x.dtype), key_mask))
     ctx = np.einsum("bhqk,bkhd->bqhd", p, v).reshape(b, n, d)
     y = ctx @ params["wo"] + params["bo"]
-    return y, {"x": x, "q": q, "k": k, "v": v, "p": p, "ctx": ctx, "params": params, "dh": dh}
+    cache = {"x": x, "q": q, "k": k, "v": v, "p": p, "ctx": ctx, "params": params}
+    return y, {**cache, "dh": d // n_heads}
+
+
+def _output_grads(ctx, dy):
+    d = dy.shape[-1]
+    return {"wo": ctx.reshape(-1, d).T @ dy.reshape(-1, d), "bo": dy.reshape(-1, d).sum(axis=0)}
+
+
+def _softmax_backward(p, dp):
+    return p * (dp - (dp * p).sum(axis=-1, keepdims=True))
 
 
 def attention_backward(dy, cache):
     x, q, k, v, p, ctx, params = (cache[s] for s in ("x", "q", "k", "v", "p", "ctx", "params"))
     b, n, d = x.shape
-    grads = {
-        "wo": ctx.reshape(-1, d).T @ dy.reshape(-1, d),
-        "bo": dy.reshape(-1, d).sum(axis=0),
-    }
+    grads = _output_grads(ctx, dy)
     dctx = (dy @ params["wo"].T).reshape(q.shape)  # (B, N, H, dh)
     dp = np.einsum("bqhd,bkhd->bhqk", dctx, v)
     dv = np.einsum("bhqk,bqhd->bkhd", p, dctx)
-    ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True)) / np.sqrt(cache["dh"])
+    ds = _softmax_backward(p, dp) / np.sqrt(cache["dh"])
     dq = np.einsum("bhqk,bkhd->bqhd", ds, k)
     dk = np.einsum("bhqk,bqhd->bkhd", ds, q)
     dqkv = np.concatenate([t.reshape(b, n, d) for t in (dq, dk, dv)], axis=-1)
@@ -105,14 +123,18 @@ def block(x, params, n_heads, key_mask=None):
     a_out, c2 = attention(a_in, attn_p, n_heads, key_mask)
     h = x + a_out
     m_in, c3 = layernorm(h, params["ln2_g"], params["ln2_b"])
-    pre = m_in @ params["mlp_w1"] + params["mlp_b1"]
-    act, c4 = gelu_forward(pre)
-    y = h + act @ params["mlp_w2"] + params["mlp_b2"]
-    return y, (c1, c2, c3, c4, m_in, act, params)
+    out, act, c4 = _mlp(m_in, params)
+    return h + out, (c1, c2, c3, c4, m_in, act, params)
 
 
-def block_backward(dy, cache):
-    c1, c2, c3, c4, m_in, act, params = cache
+def _mlp(m_in, params):
+    """(output, GELU activations, GELU cache) of the two-layer MLP."""
+    act, c4 = gelu_forward(m_in @ params["mlp_w1"] + params["mlp_b1"])
+    return act @ params["mlp_w2"] + params["mlp_b2"], act, c4
+
+
+def _mlp_half_backward(dy, c3, c4, m_in, act, params):
+    """d LN2(h) -> MLP -> out: (dh through that branch only, its parameters' grads)."""
     f = act.shape[-1]
     d = dy.shape[-1]
     grads = {
@@ -123,12 +145,23 @@ def block_backward(dy, cache):
     grads["mlp_w1"] = m_in.reshape(-1, d).T @ dpre.reshape(-1, f)
     grads["mlp_b1"] = dpre.reshape(-1, f).sum(axis=0)
     dm, grads["ln2_g"], grads["ln2_b"] = layernorm_backward(dpre @ params["mlp_w1"].T, c3)
-    dh = dy + dm
+    return dm, grads
+
+
+def _attention_half_backward(dh, c1, c2):
+    """d LN1(x) -> attention -> h: (dx through that branch only, its parameters' grads)."""
     da, ag = attention_backward(dh, c2)
-    for k, g in ag.items():
-        grads["attn_" + k] = g
+    grads = {"attn_" + k: g for k, g in ag.items()}
     dx, grads["ln1_g"], grads["ln1_b"] = layernorm_backward(da, c1)
-    return dh + dx, grads
+    return dx, grads
+
+
+def block_backward(dy, cache):
+    c1, c2, c3, c4, m_in, act, params = cache
+    dm, grads = _mlp_half_backward(dy, c3, c4, m_in, act, params)
+    dh = dy + dm  # the residual around the MLP
+    dx, attn_grads = _attention_half_backward(dh, c1, c2)
+    return dh + dx, {**grads, **attn_grads}  # and the residual around attention
 
 
 # === task: train
@@ -215,7 +248,7 @@ def train(config, seed, time_budget_s):
     p = _init(cfg, rng)
     opt = AdamW(p, lr=2e-3, betas=(0.9, 0.999), weight_decay=0.05)
     step = 0
-    while step < max_steps and time.perf_counter() - start < time_budget_s - 15:
+    while _more_steps(step, max_steps, start, time_budget_s):
         batch = rng.integers(0, len(images), 64)
         logits, cache = _forward(cfg, p, images[batch])
         dlogits = {}
@@ -229,6 +262,11 @@ def train(config, seed, time_budget_s):
             if np.mean(pred["verb"] == val_labels["verb"]) >= stop_at:
                 break
     return {"cfg": cfg, "p": p}
+
+
+def _more_steps(step, max_steps, start, time_budget_s):
+    """Another step fits: fewer than max_steps so far and 15 s of the budget left."""
+    return step < max_steps and time.perf_counter() - start < time_budget_s - 15
 
 
 def predict(params, images):

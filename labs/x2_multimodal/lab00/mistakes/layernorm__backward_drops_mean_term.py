@@ -6,21 +6,13 @@ why: the mean depends on every input, so dx has a -mean(g) term; without it the 
   wrong and finite differences disagree.
 hint: dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps), with g = dy * gamma.
 """
+# ruff: noqa: F405 (np and the base's names come from its import below)
 
 from __future__ import annotations
 
-import numpy as np
+from labs.x2_multimodal.lab00.mistakes.alt_explicit_heads import *  # noqa: F403 (base)
 
 # === task: layernorm
-
-
-def layernorm(x, gamma, beta, eps=1e-5):
-    mu = x.mean(axis=-1, keepdims=True)
-    xc = x - mu
-    var = (xc * xc).mean(axis=-1, keepdims=True)
-    inv = 1.0 / np.sqrt(var + eps)
-    xhat = xc * inv
-    return xhat * gamma + beta, {"xhat": xhat, "inv": inv, "gamma": gamma}
 
 
 def layernorm_backward(dy, cache):

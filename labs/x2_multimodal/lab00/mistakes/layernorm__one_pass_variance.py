@@ -6,10 +6,11 @@ why: in float32, E[x^2] and E[x]^2 are both ~1e6 for activations near 1000 and t
   loses every digit (it can even go negative); the contract requires float32 to work.
 hint: compute the variance from centred values: mean((x - mean)^2).
 """
+# ruff: noqa: F405 (np and the base's names come from its import below)
 
 from __future__ import annotations
 
-import numpy as np
+from labs.x2_multimodal.lab00.mistakes.alt_explicit_heads import *  # noqa: F403 (base)
 
 # === task: layernorm
 
@@ -21,13 +22,3 @@ def layernorm(x, gamma, beta, eps=1e-5):
     inv = 1.0 / np.sqrt(var + eps)
     xhat = xc * inv
     return xhat * gamma + beta, {"xhat": xhat, "inv": inv, "gamma": gamma}
-
-
-def layernorm_backward(dy, cache):
-    xhat, inv, gamma = cache["xhat"], cache["inv"], cache["gamma"]
-    lead = tuple(range(dy.ndim - 1))
-    dgamma = (dy * xhat).sum(axis=lead)
-    dbeta = dy.sum(axis=lead)
-    g = dy * gamma
-    dx = inv * (g - g.mean(axis=-1, keepdims=True) - xhat * (g * xhat).mean(axis=-1, keepdims=True))
-    return dx, dgamma, dbeta

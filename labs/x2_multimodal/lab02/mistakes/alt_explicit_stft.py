@@ -59,21 +59,41 @@ def mel_filters(sample_rate=16_000, n_fft=400, n_mels=80, f_min=0.0, f_max=None)
     return (tri * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
 
 
-def log_mel_spectrogram(audio, n_samples=480_000, n_mels=80, sample_rate=16_000, n_fft=400,
-                        hop_length=160):  # fmt: skip
+def _chunk(audio, n_samples):
+    """float64 samples cut or zero-padded to n_samples (None: as they are)."""
     x = np.asarray(audio, dtype=np.float64).ravel()
     if n_samples is not None:
         x = np.concatenate([x[:n_samples], np.zeros(max(0, n_samples - x.size))])
-    half = n_fft // 2
-    padded = np.concatenate([x[half:0:-1], x, x[-2 : -half - 2 : -1]])
-    n_frames = x.size // hop_length
-    index = np.arange(n_frames)[:, None] * hop_length + np.arange(n_fft)[None, :]
-    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)
-    power = np.abs(np.fft.rfft(padded[index] * window, axis=1)) ** 2  # (T, F)
-    mel = mel_filters(sample_rate, n_fft, n_mels).astype(np.float64) @ power.T
+    return x
+
+
+def _reflect_pad(x, half):
+    return np.concatenate([x[half:0:-1], x, x[-2 : -half - 2 : -1]])
+
+
+def _hann(n_fft):
+    return 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)  # periodic
+
+
+def _power_spectrum(frames):
+    return np.abs(np.fft.rfft(frames, axis=1)) ** 2  # (T, F)
+
+
+def _log_compress(mel):
     logs = np.log10(np.clip(mel, 1e-10, None))
     logs = np.maximum(logs, logs.max() - 8.0)
     return ((logs + 4.0) / 4.0).astype(np.float32)
+
+
+def log_mel_spectrogram(audio, n_samples=480_000, n_mels=80, sample_rate=16_000, n_fft=400,
+                        hop_length=160):  # fmt: skip
+    x = _chunk(audio, n_samples)
+    padded = _reflect_pad(x, n_fft // 2)
+    n_frames = x.size // hop_length
+    index = np.arange(n_frames)[:, None] * hop_length + np.arange(n_fft)[None, :]
+    power = _power_spectrum(padded[index] * _hann(n_fft))  # (T, F)
+    mel = mel_filters(sample_rate, n_fft, n_mels).astype(np.float64) @ power.T
+    return _log_compress(mel)
 
 
 # === task: cross_attention
@@ -98,22 +118,35 @@ def alignment_matrix(cross_attentions, heads, n_positions, medfilt_width=7):
     return median_filter(w, medfilt_width).mean(axis=0)
 
 
-def dtw_path(cost):
-    cost = np.asarray(cost, dtype=np.float64)
+def _move(d, u, r):
+    """(move, its cost) from the diagonal, up and left predecessors; any tie goes right."""
+    if d < u and d < r:
+        return 0, d
+    if u < d and u < r:
+        return 1, u
+    return 2, r
+
+
+def _moves(cost):
+    """The move into each cell of the accumulated cost: 0 diagonal, 1 down, 2 right."""
     n, m = cost.shape
     acc = np.full((n + 1, m + 1), np.inf)
     acc[0, 0] = 0.0
-    move = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 diagonal, 1 down, 2 right
+    move = np.zeros((n + 1, m + 1), dtype=np.int8)
     for j in range(1, m + 1):
         for i in range(1, n + 1):
-            d, u, r = acc[i - 1, j - 1], acc[i - 1, j], acc[i, j - 1]
-            if d < u and d < r:
-                move[i, j], prev = 0, d
-            elif u < d and u < r:
-                move[i, j], prev = 1, u
-            else:
-                move[i, j], prev = 2, r
+            move[i, j], prev = _move(acc[i - 1, j - 1], acc[i - 1, j], acc[i, j - 1])
             acc[i, j] = cost[i - 1, j - 1] + prev
+    return move
+
+
+def dtw_path(cost):
+    return _backtrack(_moves(np.asarray(cost, dtype=np.float64)))
+
+
+def _backtrack(move):
+    """(token rows, time columns) of the path from (0, 0) to the last cell."""
+    n, m = move.shape[0] - 1, move.shape[1] - 1
     rows, cols = [], []
     i, j = n, m
     while i > 0 or j > 0:
@@ -137,12 +170,21 @@ def _logsumexp(z, axis=-1):
     return (top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))).squeeze(axis)
 
 
+def _log_softmax(z):
+    return z - _logsumexp(z)[:, None]
+
+
+def _best_text(logp, timestamp_begin):
+    """The most likely text token of each row (ids below timestamp_begin) and its log-prob."""
+    ids = logp[:, :timestamp_begin].argmax(axis=1)
+    return ids, logp[np.arange(len(logp)), ids]
+
+
 def timestamp_mass(logits, timestamp_begin):
     z = np.atleast_2d(np.asarray(logits, dtype=np.float64))
-    logp = z - _logsumexp(z)[:, None]
+    logp = _log_softmax(z)
     ts = _logsumexp(logp[:, timestamp_begin:])
-    ids = logp[:, :timestamp_begin].argmax(axis=1)
-    best = logp[np.arange(len(logp)), ids]
+    ids, best = _best_text(logp, timestamp_begin)
     return {
         "timestamp_logprob": ts,
         "best_text_logprob": best,

@@ -6,23 +6,13 @@ why: positions past the audio are padding: the matrix keeps the first n_position
   wanders into silence.
 hint: slice [..., :n_positions] before normalising.
 """
+# ruff: noqa: F405 (np and the base's names come from its import below)
 
 from __future__ import annotations
 
-import numpy as np
+from labs.x2_multimodal.lab02.mistakes.alt_explicit_stft import *  # noqa: F403 (base)
 
 # === task: cross_attention
-
-
-def median_filter(x, width):
-    if width <= 1:
-        return x
-    pad = width // 2
-    if x.shape[-1] <= pad:
-        return x
-    padded = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(pad, pad)], mode="reflect")
-    windows = np.lib.stride_tricks.sliding_window_view(padded, width, axis=-1)
-    return np.median(windows, axis=-1)
 
 
 def alignment_matrix(cross_attentions, heads, n_positions, medfilt_width=7):

@@ -5,17 +5,13 @@ caught_by: test_segments_by_hand
 why: a segment whose closing timestamp never came still holds text: it ends at None.
 hint: after the loop, emit the open segment with end None.
 """
+# ruff: noqa: F405 (np and the base's names come from its import below)
 
 from __future__ import annotations
 
-import numpy as np
+from labs.x2_multimodal.lab02.mistakes.alt_explicit_stft import *  # noqa: F403 (base)
 
 # === task: timestamps
-
-
-def _logsumexp(z, axis=-1):
-    top = z.max(axis=axis, keepdims=True)
-    return (top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))).squeeze(axis)
 
 
 def segments_from_tokens(tokens, timestamp_begin, eot, time_step=0.02):

@@ -6,17 +6,13 @@ why: ids from eot up to timestamp_begin are special tokens (<|endoftext|>, <|not
   and are skipped.
 hint: skip ids in [eot, timestamp_begin).
 """
+# ruff: noqa: F405 (np and the base's names come from its import below)
 
 from __future__ import annotations
 
-import numpy as np
+from labs.x2_multimodal.lab02.mistakes.alt_explicit_stft import *  # noqa: F403 (base)
 
 # === task: timestamps
-
-
-def _logsumexp(z, axis=-1):
-    top = z.max(axis=axis, keepdims=True)
-    return (top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))).squeeze(axis)
 
 
 def segments_from_tokens(tokens, timestamp_begin, eot, time_step=0.02):
