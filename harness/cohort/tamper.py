@@ -85,6 +85,32 @@ def findings(conn: sqlite3.Connection) -> list[str]:
             ).fetchall(),
             [(p.get("quiz"), p.get("score")) for p in _payloads(evs, "quiz.finished")],
         )
+        found += _unmatched(  # bundles carry these since #16/#14: mastery and hints read them
+            learner,
+            "review answer",
+            conn.execute(
+                "SELECT id, card, correct != 0, rating FROM review_log WHERE learner = ? "
+                "AND source = 'review' ORDER BY id",
+                (learner,),
+            ).fetchall(),
+            [
+                (p.get("card"), bool(p.get("correct")), p.get("rating"))
+                for p in _payloads(evs, "review.answered")
+            ],  # fmt: skip
+        )
+        found += _unmatched(
+            learner,
+            "revealed hint",
+            conn.execute(
+                "SELECT rowid, lab_id, task, level FROM hints_used WHERE learner = ? "
+                "ORDER BY rowid",
+                (learner,),
+            ).fetchall(),
+            [
+                (p.get("lab"), p.get("task"), p.get("level"))
+                for p in _payloads(evs, "hint.revealed")
+            ],
+        )
         found += _unmatched(
             learner,
             "reflection",

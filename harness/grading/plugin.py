@@ -105,6 +105,11 @@ def _lab(config: pytest.Config) -> Lab:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(id): the lab task this check belongs to")
+    config.addinivalue_line(
+        "markers",
+        "expensive: runs long (trains to a bar); after the task's cheap checks, and not at all "
+        "once one of them failed (as the checks that use EXPENSIVE_FIXTURES)",
+    )
     if config.getoption("--results-fd") is not None:  # started by the harness
         isolation.die_with_parent()
     config._harness_lab = _lab(config)  # type: ignore[attr-defined]
@@ -147,7 +152,10 @@ def _task_of(item: pytest.Item) -> str:
 
 
 def _expensive(item: pytest.Item) -> bool:
-    return bool(EXPENSIVE_FIXTURES & set(getattr(item, "fixturenames", ())))
+    """Loads a model (an EXPENSIVE_FIXTURES fixture) or is marked `expensive` (trains)."""
+    return item.get_closest_marker("expensive") is not None or bool(
+        EXPENSIVE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
 
 
 def _reference_times(path: str | None) -> dict[str, float]:
@@ -288,7 +296,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
                 _blocked[task] = (
                     "cheaper",
                     f"not run yet: {name}, a cheaper check of this task, failed first; fix "
-                    "it and this one runs (it loads a model)",
+                    "it and this one runs (it loads a model or trains)",
                 )
         if report.skipped:
             status = "error"  # a skipped check proves nothing: it never counts as passed

@@ -37,6 +37,30 @@ def test_records_written_through_the_store_are_clean(tmp_path, chapter, learner_
     assert [f for f in doctor_store(path) if f.name == "event log"][0].ok
 
 
+def test_review_answers_and_hints_written_around_the_log_are_found(
+    tmp_path, chapter, learner_maker
+):
+    """Bundles carry both (mentors' mastery and hints read them): a row added with sqlite3
+    (a review answered right, a hint never revealed) has no event, and says so."""
+    path = _db(tmp_path, chapter, learner_maker)
+    store = Store(path)
+    store.record_hint("ana", "lab-00", "patchify", 1)  # through the store: backed
+    store.close()
+    _sql(
+        path,
+        "INSERT INTO review_log (learner, card, source, outcome, correct, rating, at) "
+        "VALUES ('ana', 'question:x', 'review', 'vit', 1, 3, '2026-01-01')",
+        "DELETE FROM hints_used WHERE learner = 'ana'",
+        "INSERT INTO hints_used (learner, lab_id, task, level, at) "
+        "VALUES ('ana', 'lab-01', 'train', 1, '2026-01-01')",
+    )
+    with sqlite3.connect(path) as conn:
+        text = "\n".join(findings(conn))
+    assert "review answer 1 ('question:x', 1, 3) has no event in the log" in text
+    assert "('lab-01', 'train', 1) has no event in the log" in text and "revealed hint" in text
+    assert "patchify" not in text  # the deleted row was backed; a deletion is not a forgery
+
+
 def test_each_bypass_is_found_and_named(tmp_path, chapter, learner_maker):
     path = _db(tmp_path, chapter, learner_maker)
     _sql(
